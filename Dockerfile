@@ -1,0 +1,17 @@
+# Production image: one image for the web (gunicorn), the Celery worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    MEDIA_ROOT=/data/media GROUND_TRUTH_ROOT=/data/ground_truth STATIC_ROOT=/app/staticfiles
+
+RUN useradd --create-home --uid 1000 lid
+WORKDIR /app
+COPY requirements.txt ./
+RUN pip install -r requirements.txt
+COPY . .
+# collectstatic needs settings to import; the key is a build-time throwaway, never used at run time.
+RUN SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --noinput \
+    && mkdir -p /data/media /data/ground_truth && chown -R lid:lid /data
+USER lid
+EXPOSE 8000
+CMD ["gunicorn", "lidserver.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "600"]

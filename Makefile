@@ -1,0 +1,70 @@
+# The two commands of the quick start: `make demo` and `make test`. Everything installs into .venv.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEV_ENV := DEBUG=1
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lidserver
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install demo test test-fast test-slow lint bench bench-web worker beat serve chromium clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet -e ./client
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium; it downloads nothing).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+# The demo: SQLite, tasks run in-process, synthetic LID data; serves on http://127.0.0.1:8000.
+demo: $(STAMP)
+	mkdir -p var
+	$(DEV_ENV) CELERY_TASK_ALWAYS_EAGER=1 DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 $(PY) manage.py migrate --noinput
+	$(DEV_ENV) CELERY_TASK_ALWAYS_EAGER=1 DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 $(PY) manage.py demo_setup
+	$(DEV_ENV) CELERY_TASK_ALWAYS_EAGER=1 DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy --strict evaluation
+	$(DEV_ENV) DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
+
+# Every test: lint, the scoring core's doctests, unit, integration (real PostgreSQL, Redis and a
+# Celery worker), browser and the slow tier. CI (.ci/run) calls exactly this.
+test: $(STAMP) chromium lint
+	$(PY) -m pytest --doctest-modules evaluation -q -p no:django -p no:cacheprovider
+	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+		$(PY) -m pytest tests
+
+# Only the fast tiers (no real worker, no browser, no slow tier).
+test-fast: $(STAMP)
+	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+		$(PY) -m pytest tests -m "not integration and not browser and not slow"
+
+# The slowest tier alone.
+test-slow: $(STAMP) chromium
+	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+		$(PY) -m pytest tests -m slow
+
+# Scoring speed and memory on full-size synthetic test splits (see README, Performance).
+bench: $(STAMP)
+	$(PY) -m bench
+
+# Leaderboard latency under load on a local gunicorn (see README, Performance).
+bench-web: $(STAMP)
+	$(PY) -m bench.web
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A lidserver worker --loglevel=INFO --concurrency=2
+
+beat: $(STAMP)
+	$(VENV)/bin/celery -A lidserver beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache

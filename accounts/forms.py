@@ -1,0 +1,32 @@
+"""Page forms: they parse and validate input; the services do the writing."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+
+from accounts.models import User
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(label="E-mail", help_text="For password resets; never shown to other teams.")
+    affiliation = forms.CharField(label="Affiliation", max_length=200, required=False)
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email", "affiliation")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this e-mail address exists; log in or reset its password.")
+        return email
+
+
+class TeamCreateForm(forms.Form):
+    name = forms.CharField(label="Team name", max_length=100)
+    affiliation = forms.CharField(label="Affiliation", max_length=200, required=False)
+
+
+class TeamJoinForm(forms.Form):
+    invite_code = forms.CharField(label="Invite code", max_length=200)

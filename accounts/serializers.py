@@ -1,0 +1,77 @@
+"""JSON shapes of people and teams (docs/CONTRACT.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from accounts.models import Team
+from accounts.selectors import team_memberships
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TeamCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    affiliation = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class TeamJoinSerializer(serializers.Serializer):
+    invite_code = serializers.CharField(max_length=200)
+
+
+class MeTeamSerializer(serializers.Serializer):
+    challenge = serializers.CharField(source="challenge.slug")
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    teams = MeTeamSerializer(many=True)
+
+
+class MemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="user.id")
+    username = serializers.CharField(source="user.username")
+    joined_at = serializers.DateTimeField()
+    is_captain = serializers.SerializerMethodField()
+
+    def get_is_captain(self, membership: Any) -> bool:
+        return membership.user_id == membership.team.captain_id
+
+
+class TeamSerializer(serializers.Serializer):
+    """A team as its members see it (with the invite code)."""
+
+    id = serializers.IntegerField()
+    challenge = serializers.CharField(source="challenge.slug")
+    name = serializers.CharField()
+    affiliation = serializers.CharField()
+    captain = serializers.SerializerMethodField()
+    members = serializers.SerializerMethodField()
+    invite_code = serializers.CharField()
+    invite_url = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_captain(self, team: Team) -> dict[str, Any] | None:
+        return {"id": team.captain.pk, "username": team.captain.username} if team.captain else None
+
+    def get_members(self, team: Team) -> list[dict[str, Any]]:
+        return MemberSerializer(team_memberships(team=team), many=True).data
+
+    def get_invite_url(self, team: Team) -> str:
+        path = reverse("accounts:join", args=[team.challenge.slug, team.invite_code])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path

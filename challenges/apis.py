@@ -1,0 +1,42 @@
+"""Challenge, track and phase API: read-only and public (docs/CONTRACT.md)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import team_of_user
+from challenges.selectors import challenge_get, challenge_list, phase_get, phase_quota, track_get
+from challenges.serializers import ChallengeListSerializer, ChallengeSerializer, PhaseDetailSerializer
+
+
+class ChallengeListApi(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: ChallengeListSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        return Response(ChallengeListSerializer(challenge_list(), many=True).data)
+
+
+class ChallengeDetailApi(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: ChallengeSerializer})
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(ChallengeSerializer(challenge_get(slug=slug)).data)
+
+
+class PhaseDetailApi(APIView):
+    """Dates and limits; for a member of a team also the team's quota (else ``"quota": null``)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: PhaseDetailSerializer})
+    def get(self, request: Request, slug: str, number: int, split: str) -> Response:
+        challenge = challenge_get(slug=slug)
+        phase = phase_get(track=track_get(challenge=challenge, number=number), split=split)
+        quota = phase_quota(team=team_of_user(user=request.user, challenge=challenge), phase=phase)
+        return Response(PhaseDetailSerializer(phase, context={"quota": quota}).data)

@@ -1,0 +1,60 @@
+"""Reading challenges, tracks and phases, and a team's quota in a phase."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from challenges.models import Challenge, Phase, Track
+from lidserver.errors import NotFound
+
+
+def challenge_list() -> QuerySet[Challenge]:
+    return Challenge.objects.order_by("-created_at", "slug").prefetch_related(_tracks_with_phases())
+
+
+def _tracks_with_phases() -> Prefetch:
+    return Prefetch(
+        "tracks",
+        queryset=Track.objects.order_by("number").prefetch_related(
+            Prefetch("phases", queryset=Phase.objects.order_by("-split"))  # val, then test
+        ),
+    )
+
+
+def challenge_get(*, slug: str) -> Challenge:
+    """The challenge with its tracks and phases prefetched, or a 404."""
+    challenge = Challenge.objects.filter(slug=slug).prefetch_related(_tracks_with_phases()).first()
+    if challenge is None:
+        raise NotFound(f"There is no challenge “{slug}”.")
+    return challenge
+
+
+def track_get(*, challenge: Challenge, number: int) -> Track:
+    for track in challenge.tracks.all():  # prefetched by challenge_get
+        if track.number == number:
+            return track
+    raise NotFound(f"{challenge.short_title} has no track {number}; its tracks are 1, 2 and 3.")
+
+
+def phase_get(*, track: Track, split: str) -> Phase:
+    for phase in track.phases.all():
+        if phase.split == split:
+            return phase
+    raise NotFound(f"Track {track.number} has no “{split}” split; use val or test.")
+
+
+def phase_quota(*, team: Any, phase: Phase) -> Any | None:
+    """The team's submission quota in this phase, from the submissions app (None without a team).
+
+    The submissions app owns the counting; this only forwards to ``submissions.selectors.team_quota``
+    when it exists, so the challenge pages work before and without it.
+    """
+    if team is None:
+        return None
+    try:
+        from submissions.selectors import team_quota  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        return None
+    return team_quota(team=team, phase=phase)

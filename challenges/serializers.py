@@ -1,0 +1,69 @@
+"""JSON shapes of challenges, tracks and phases (docs/CONTRACT.md)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from challenges.models import Phase
+
+
+class PhaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    split = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    image_count = serializers.IntegerField()
+    max_submissions = serializers.IntegerField(allow_null=True)
+    max_submissions_per_day = serializers.IntegerField(allow_null=True)
+    has_ground_truth = serializers.BooleanField()
+
+
+class TrackSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    title = serializers.CharField()
+    dataset = serializers.CharField()
+    description = serializers.CharField()
+    key_metric = serializers.CharField()
+    phases = PhaseSerializer(many=True, source="phases.all")
+
+
+class ChallengeListSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    short_title = serializers.CharField()
+    description = serializers.CharField()
+
+
+class ChallengeSerializer(ChallengeListSerializer):
+    rules = serializers.CharField()
+    tracks = TrackSerializer(many=True, source="tracks.all")
+
+
+class QuotaSerializer(serializers.Serializer):
+    """What ``submissions.selectors.team_quota`` returns: counted submissions and the next free slot."""
+
+    limit = serializers.IntegerField(allow_null=True)
+    used = serializers.IntegerField()
+    remaining = serializers.IntegerField(allow_null=True)
+    daily_limit = serializers.IntegerField(allow_null=True)
+    used_today = serializers.IntegerField()
+    next_allowed_at = serializers.DateTimeField(allow_null=True)
+
+
+class PhaseDetailSerializer(PhaseSerializer):
+    challenge = serializers.CharField(source="track.challenge.slug")
+    track = serializers.IntegerField(source="track.number")
+    max_rejected_per_day = serializers.IntegerField()
+    is_open = serializers.SerializerMethodField()
+    is_past_deadline = serializers.SerializerMethodField()
+    quota = serializers.SerializerMethodField()
+
+    def get_is_open(self, phase: Phase) -> bool:
+        return phase.is_open()
+
+    def get_is_past_deadline(self, phase: Phase) -> bool:
+        return phase.is_past_deadline()
+
+    def get_quota(self, phase: Phase) -> dict | None:
+        quota = self.context.get("quota")
+        return QuotaSerializer(quota).data if quota is not None else None

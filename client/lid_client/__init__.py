@@ -1,0 +1,3 @@
+"""The LID challenge command-line client (``lid``)."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,229 @@
+"""Scoring a team's archive against ground truth, in-process or over worker processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from evaluation.archive import DEFAULT_LIMITS, ArchiveLimits, ArchiveMember, check_archive
+from evaluation.errors import GroundTruthError, SubmissionFormatError
+from evaluation.ground_truth import GroundTruth, open_ground_truth
+from evaluation.kernels import SegmentationAccumulator, localization_image
+from evaluation.messages import out_of_range_message, png_problem_message, size_mismatch_message
+from evaluation.png import PngProblem, check_label_header, decode_png, read_png_header
+from evaluation.reader import ArchiveReader
+from evaluation.result import ScoreResult
+from evaluation.tracks import TrackSpec, track_spec
+
+_CHUNKS_PER_WORKER = 8
+
+
+def score_archive(
+    track: int | TrackSpec,
+    ground_truth: GroundTruth | str | os.PathLike[str],
+    pred_zip: str | os.PathLike[str],
+    *,
+    workers: int = 1,
+    limits: ArchiveLimits = DEFAULT_LIMITS,
+    names: Sequence[str] | None = None,
+) -> ScoreResult:
+    """Check and score a prediction archive.
+
+    The whole archive is checked against the ground truth's image ids first (from its directory
+    only); then each PNG is read into memory, checked and counted. With ``workers > 1`` the images
+    are split into shards scored by a process pool; the result is identical to one pass. Inside a
+    daemonic process (a Celery prefork child) no pool can start, and scoring runs in-process.
+
+    Parameters
+    ----------
+    track : int or TrackSpec
+        1, 2, 3, or a spec (e.g. ``TRACKS[1].with_scored_classes(range(1, 201))``).
+    ground_truth : GroundTruth, str or os.PathLike
+        An opened ground truth, a store or a folder of PNGs.
+    pred_zip : str or os.PathLike
+        The team's zip archive.
+    workers : int, optional
+        Processes to use (1: everything in this process).
+    limits : ArchiveLimits, optional
+    names : sequence of str, optional
+        Score only these images (a shard); the archive must still hold every image.
+
+    Returns
+    -------
+    ScoreResult
+
+    Raises
+    ------
+    SubmissionFormatError
+        The archive or a PNG in it is unacceptable; the message is for the team. When several
+        images are bad, the first in name order is reported, whatever ``workers`` is.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from evaluation.synth import make_synthetic
+    >>> made = make_synthetic(1, 4, tempfile.mkdtemp())
+    >>> result = score_archive(1, made.gt_dir, made.pred_zip)
+    >>> result.image_count, 0 < result.metrics()["mean_iou"] < 1
+    (4, True)
+    >>> half = score_archive(1, made.gt_dir, made.pred_zip, names=made.names[:2])
+    >>> rest = score_archive(1, made.gt_dir, made.pred_zip, names=made.names[2:])
+    >>> (half + rest).metrics() == result.metrics()
+    True
+    """
+    spec = track_spec(track)
+    truth = ground_truth if isinstance(ground_truth, GroundTruth) else open_ground_truth(ground_truth, spec.number)
+    if truth.track != spec.number:
+        raise GroundTruthError(f"the ground truth is for track {truth.track}, not track {spec.number}")
+    listing = check_archive(pred_zip, expected_names=truth.names, limits=limits)
+    wanted = truth.names if names is None else sorted(set(names))
+    unknown = set(wanted).difference(listing.members)
+    if unknown:
+        raise ValueError(f"{len(unknown)} requested names are not ground-truth images, e.g. {sorted(unknown)[0]!r}")
+    members = [listing.members[name] for name in wanted]
+    if workers > 1 and len(members) >= 2 * workers and not multiprocessing.current_process().daemon:
+        return _score_in_pool(spec, truth, os.fspath(pred_zip), members, limits, workers)
+    outcome = _score_members(spec, truth, os.fspath(pred_zip), members, limits, 0)
+    if isinstance(outcome, tuple):
+        raise outcome[1]
+    return outcome
+
+
+def _score_members(
+    spec: TrackSpec,
+    truth: GroundTruth,
+    zip_path: str,
+    members: list[ArchiveMember],
+    limits: ArchiveLimits,
+    first_index: int,
+) -> ScoreResult | tuple[int, SubmissionFormatError]:
+    """Score members in order; on the first bad one return (its index, the error)."""
+    names = [m.image_id for m in members]
+    seg = SegmentationAccumulator(spec) if spec.is_segmentation else None
+    count = len(members)
+    intersections = np.zeros((count, spec.num_classes) if seg else (0, 0), np.int64)
+    unions = np.zeros_like(intersections)
+    curves = np.zeros((0, 0) if seg else (count, 256), np.float64)
+    pixel_inter = np.zeros(256, np.int64)
+    pixel_union = np.zeros(256, np.int64)
+    with ArchiveReader(zip_path) as reader:
+        for i, member in enumerate(members):
+            try:
+                prediction = _read_prediction(reader, member, truth.shape_of(member.image_id), spec, limits)
+            except SubmissionFormatError as error:
+                return first_index + i, error
+            if seg is not None:
+                labels, histogram = truth.labels_and_histogram(member.image_id)
+                intersections[i], unions[i] = seg.add(labels, histogram, prediction)
+            else:
+                curve, inter, union = localization_image(truth.labels(member.image_id), prediction)
+                curves[i] = curve
+                pixel_inter += inter
+                pixel_union += union
+    if seg is not None:
+        return ScoreResult(spec, names, confusion=seg.confusion(), intersection=intersections, union=unions)
+    return ScoreResult(spec, names, curves=curves, pixel_intersection=pixel_inter, pixel_union=pixel_union)
+
+
+def _read_prediction(
+    reader: ArchiveReader, member: ArchiveMember, shape: tuple[int, int], spec: TrackSpec, limits: ArchiveLimits
+) -> npt.NDArray[np.uint8]:
+    data = reader.read(member)
+    try:
+        header = read_png_header(data)
+        check_label_header(header, limits.max_pixels)
+        if (header.height, header.width) != shape:
+            raise SubmissionFormatError(
+                "size_mismatch",
+                size_mismatch_message(member.name, (header.height, header.width), shape),
+                member=member.name,
+            )
+        prediction = decode_png(data, limits.max_pixels)
+    except PngProblem as problem:
+        raise SubmissionFormatError(
+            problem.code, png_problem_message(member.name, problem), member=member.name
+        ) from None
+    if spec.is_segmentation and int(prediction.max()) >= spec.num_classes:
+        raise SubmissionFormatError(
+            "labels_out_of_range", out_of_range_message(member.name, prediction, spec), member=member.name
+        )
+    return prediction
+
+
+# --- worker processes -------------------------------------------------------------------------
+
+_worker_state: dict[str, Any] = {}
+
+
+def _start_worker(spec: TrackSpec, truth: GroundTruth, zip_path: str, limits: ArchiveLimits) -> None:
+    _worker_state.update(spec=spec, truth=truth, zip_path=zip_path, limits=limits)
+
+
+def _score_chunk(job: tuple[int, list[ArchiveMember]]) -> ScoreResult | tuple[int, SubmissionFormatError]:
+    first_index, members = job
+    state = _worker_state
+    return _score_members(state["spec"], state["truth"], state["zip_path"], members, state["limits"], first_index)
+
+
+def _pool_context() -> Any:
+    """``fork`` from a single-threaded process (fast, and no re-import of ``__main__``), else ``spawn``.
+
+    Forking a process that runs other threads (a web server, a Celery worker) can copy a lock some
+    thread holds; ``spawn`` starts clean interpreters instead (``__main__`` must then be importable
+    and guarded by ``if __name__ == "__main__"``, as multiprocessing requires).
+    """
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _score_in_pool(
+    spec: TrackSpec,
+    truth: GroundTruth,
+    zip_path: str,
+    members: list[ArchiveMember],
+    limits: ArchiveLimits,
+    workers: int,
+) -> ScoreResult:
+    size = max(1, -(-len(members) // (workers * _CHUNKS_PER_WORKER)))
+    jobs = [(start, members[start : start + size]) for start in range(0, len(members), size)]
+    truth.close()
+    try:
+        pool = _pool_context().Pool(workers, initializer=_start_worker, initargs=(spec, truth, zip_path, limits))
+    except AssertionError:  # "daemonic processes are not allowed to have children"
+        outcome = _score_members(spec, truth, zip_path, members, limits, 0)
+        if isinstance(outcome, tuple):
+            raise outcome[1] from None
+        return outcome
+    with pool:
+        outcomes = pool.map(_score_chunk, jobs, chunksize=1)
+    failures = [o for o in outcomes if isinstance(o, tuple)]
+    if failures:
+        raise min(failures, key=lambda failure: failure[0])[1]
+    results = [o for o in outcomes if isinstance(o, ScoreResult)]
+    return _concatenate(spec, results)
+
+
+def _concatenate(spec: TrackSpec, parts: list[ScoreResult]) -> ScoreResult:
+    names = [name for part in parts for name in part.names]
+    if spec.is_segmentation:
+        return ScoreResult(
+            spec,
+            names,
+            confusion=sum((p.confusion for p in parts), np.zeros((spec.num_classes, spec.num_classes), np.int64)),
+            intersection=np.concatenate([p.intersection for p in parts]),
+            union=np.concatenate([p.union for p in parts]),
+        )
+    return ScoreResult(
+        spec,
+        names,
+        curves=np.concatenate([p.curves for p in parts]),
+        pixel_intersection=sum((p.pixel_intersection for p in parts), np.zeros(256, np.int64)),
+        pixel_union=sum((p.pixel_union for p in parts), np.zeros(256, np.int64)),
+    )

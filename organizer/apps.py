@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OrganizerConfig(AppConfig):
+    name = "organizer"
+    verbose_name = "Organizer operations"

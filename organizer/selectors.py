@@ -1,0 +1,52 @@
+"""What the admin dashboard shows: the scoring queue, stuck and failed submissions, ground truth."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from challenges.models import Phase
+from submissions.models import Status, Submission
+
+RECENT_FAILED = timedelta(days=7)
+
+
+def dashboard_summary(*, now: Any = None, failed_limit: int = 20) -> dict[str, Any]:
+    now = now or timezone.now()
+    cutoff = now - settings.SCORING_STUCK_AFTER
+    counts = Submission.objects.aggregate(
+        queued=Count("pk", filter=Q(status=Status.QUEUED)),
+        running=Count("pk", filter=Q(status=Status.RUNNING)),
+        uploaded=Count("pk", filter=Q(status=Status.UPLOADED)),
+    )
+    stuck = (
+        Submission.objects.filter(
+            Q(status=Status.QUEUED, queued_at__lt=cutoff)
+            | Q(status=Status.RUNNING, started_at__lt=cutoff)
+            | Q(status=Status.UPLOADED, created_at__lt=cutoff)
+        )
+        .select_related("team", "phase__track__challenge")
+        .order_by("created_at")
+    )
+    failed = (
+        Submission.objects.filter(status=Status.FAILED, finished_at__gte=now - RECENT_FAILED)
+        .select_related("team", "phase__track__challenge")
+        .order_by("-finished_at")[:failed_limit]
+    )
+    phases = Phase.objects.select_related("track__challenge").order_by(
+        "track__challenge__slug", "track__number", "split"
+    )
+    return {
+        "queued": counts["queued"],
+        "running": counts["running"],
+        "uploaded": counts["uploaded"],
+        "stuck": list(stuck[:50]),
+        "stuck_count": stuck.count(),
+        "stuck_after": settings.SCORING_STUCK_AFTER,
+        "failed": list(failed),
+        "phases": list(phases),
+    }

@@ -1,0 +1,118 @@
+"""Submissions and the per-team-per-phase row that serialises the submission limit.
+
+The limit is enforced by locking the team's :class:`TeamPhase` row (``SELECT ... FOR UPDATE``)
+and counting under the lock, so two concurrent uploads cannot both take the last slot.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Status(models.TextChoices):
+    UPLOADED = "uploaded", "Uploaded"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SCORED = "scored", "Scored"
+    REJECTED = "rejected", "Rejected"
+    FAILED = "failed", "Failed"
+
+
+# A submission uses a slot unless it was rejected for its format or failed by the platform.
+COUNTED_STATUSES = (Status.UPLOADED, Status.QUEUED, Status.RUNNING, Status.SCORED)
+PENDING_STATUSES = (Status.UPLOADED, Status.QUEUED, Status.RUNNING)
+
+
+def submission_archive_path(instance: Submission, filename: str) -> str:
+    # The team's own file name is kept in archive_name only; the path never contains it.
+    return f"submissions/phase{instance.phase_id}/team{instance.team_id}/{uuid.uuid4().hex}.zip"
+
+
+def submission_stats_path(instance: Submission, filename: str) -> str:
+    return f"stats/phase{instance.phase_id}/submission{instance.pk}.npz"
+
+
+class TeamPhase(models.Model):
+    """One row per team and phase: the lock for the limit and the team's chosen representative."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="phase_states")
+    phase = models.ForeignKey("challenges.Phase", on_delete=models.CASCADE, related_name="team_states")
+    representative = models.ForeignKey(
+        "submissions.Submission",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The scored submission the team chose for the leaderboard; empty = its best.",
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "phase"], name="teamphase_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.team} in {self.phase}"
+
+
+class Submission(models.Model):
+    phase = models.ForeignKey("challenges.Phase", on_delete=models.PROTECT, related_name="submissions")
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="submissions")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="submissions"
+    )
+    archive = models.FileField(upload_to=submission_archive_path, max_length=255)
+    archive_name = models.CharField(max_length=255, help_text="The file name the team uploaded.")
+    sha256 = models.CharField(max_length=64)
+    size = models.BigIntegerField()
+    method_name = models.CharField(max_length=100)
+    method_description = models.TextField(blank=True)
+    declared_parameters = models.BigIntegerField()
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED, db_index=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True, help_text="Shown to the team.")
+    staff_log = models.TextField(blank=True, help_text="Shown to staff only.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    scoring_seconds = models.FloatField(null=True, blank=True)
+
+    scorer_version = models.CharField(max_length=20, blank=True)
+    ground_truth_checksum = models.CharField(max_length=64, blank=True)
+    score = models.FloatField(null=True, blank=True, db_index=True, help_text="The track's key metric, a fraction.")
+    metrics = models.JSONField(default=dict, blank=True, help_text="Aggregate metrics, fractions in [0, 1].")
+    per_class = models.JSONField(null=True, blank=True, help_text='Tracks 1-2: {"iou": [...], "accuracy": [...]}.')
+    curve = models.JSONField(null=True, blank=True, help_text='Track 3: {"mean": [256], "pixel": [256]}.')
+    per_image_stats = models.FileField(upload_to=submission_stats_path, max_length=255, blank=True)
+    ci_low = models.FloatField(null=True, blank=True, help_text="95% bootstrap interval of the key metric.")
+    ci_high = models.FloatField(null=True, blank=True)
+    hidden = models.BooleanField(default=False, help_text="Hidden from the leaderboards by an organizer.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["phase", "team", "status"], name="submission_phase_team_status"),
+            models.Index(fields=["team", "phase", "sha256"], name="submission_team_phase_sha"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(declared_parameters__gte=0) & models.Q(declared_parameters__lt=150_000_000),
+                name="declared_parameters_under_150m",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="scored") | models.Q(score__isnull=False),
+                name="scored_submission_has_score",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Submission {self.pk} ({self.team}, {self.phase})"
+
+    @property
+    def is_counted(self) -> bool:
+        return self.status in COUNTED_STATUSES

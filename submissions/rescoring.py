@@ -1,0 +1,297 @@
+"""Re-scoring after a scorer fix or a new ground truth: preview the new ranks, then publish.
+
+A run scores its submissions again without touching them (new scores, metrics and per-image
+statistics are kept on :class:`organizer.models.RescoreItem`), then previews each phase's boards
+by applying the new scores and refreshing the leaderboard inside a transaction that is rolled
+back: the preview ranks come from the same ``leaderboard_refresh`` that publishing will run.
+Publishing writes the new scores with their scorer version and ground-truth checksum, refreshes
+the boards and records a RESCORE audit entry.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import traceback
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from audit.models import AuditLogEntry
+from audit.services import audit_record
+from challenges.models import Phase
+from leaderboard.models import LeaderboardEntry
+from leaderboard.services import leaderboard_refresh
+from lidserver.errors import ApplicationError
+from organizer.models import RescoreItem, RescoreRun
+from submissions.models import Status, Submission
+
+logger = logging.getLogger(__name__)
+BOOTSTRAP_RESAMPLES = 1000
+_NEW_FIELDS = ("score", "metrics", "per_class", "curve", "ci_low", "ci_high", "scorer_version", "ground_truth_checksum")
+
+
+class _Rollback(Exception):
+    """Raised to roll the preview transaction back."""
+
+
+def rescore_submissions(*, phase: Phase | None = None, submission: Submission | None = None) -> QuerySet[Submission]:
+    """The scored submissions of one phase, one submission, or (neither given) every phase."""
+    subs = Submission.objects.filter(status=Status.SCORED)
+    if submission is not None:
+        subs = subs.filter(pk=submission.pk)
+    if phase is not None:
+        subs = subs.filter(phase=phase)
+    return subs.order_by("phase_id", "pk")
+
+
+@transaction.atomic
+def rescore_run_create(*, submissions: Iterable[Submission], actor: Any, scope: str) -> RescoreRun:
+    """A pending run over the scored ones among ``submissions``; the caller computes or enqueues it."""
+    scored = [s for s in submissions if s.status == Status.SCORED]
+    if not scored:
+        raise ApplicationError(
+            "rescore_nothing", "None of these submissions is scored; only scored ones are re-scored."
+        )
+    run = RescoreRun.objects.create(scope=scope[:200], created_by=actor if getattr(actor, "pk", None) else None)
+    RescoreItem.objects.bulk_create(
+        RescoreItem(
+            run=run,
+            submission=s,
+            old_score=s.score,
+            old_scorer_version=s.scorer_version,
+            old_ground_truth_checksum=s.ground_truth_checksum,
+        )
+        for s in scored
+    )
+    return run
+
+
+def rescore_run_enqueue(*, run: RescoreRun) -> None:
+    from organizer.tasks import compute_rescore_run
+
+    run_id = run.pk
+    transaction.on_commit(lambda: compute_rescore_run.delay(run_id=run_id))
+
+
+def rescore_run_compute(*, run_id: int) -> RescoreRun | None:
+    """Score every item of a pending run and build the rank preview (a worker's job: slow)."""
+    with transaction.atomic():
+        run = RescoreRun.objects.select_for_update().filter(pk=run_id, state=RescoreRun.State.PENDING).first()
+        if run is None:
+            return None  # already computed, or being computed by another delivery
+        run.state = RescoreRun.State.RUNNING
+        run.save(update_fields=["state"])
+    try:
+        _score_items(run)
+        run.rank_changes = rescore_rank_preview(run=run)
+        run.state = RescoreRun.State.READY
+    except Exception:
+        logger.exception("Re-score run %s failed", run.pk)
+        run.state, run.error = RescoreRun.State.FAILED, traceback.format_exc()
+    run.computed_at = timezone.now()
+    run.save(update_fields=["state", "rank_changes", "error", "computed_at"])
+    return run
+
+
+def _score_items(run: RescoreRun) -> None:
+    ground_truths: dict[int, Any] = {}
+    items = run.items.select_related("submission__phase__track").order_by("submission__phase_id", "pk")
+    for item in items:
+        phase = item.submission.phase
+        try:
+            if phase.pk not in ground_truths:
+                ground_truths[phase.pk] = _open_ground_truth(phase)
+            fields = _score(run, item.submission, ground_truths[phase.pk])
+        except Exception as exc:  # one archive that no longer scores must not sink the whole run
+            logger.warning("Re-scoring submission %s failed: %r", item.submission_id, exc)
+            item.error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            item.save(update_fields=["error"])
+            continue
+        for name, value in fields.items():
+            setattr(item, f"new_{name}", value)
+        item.error = ""
+        item.save()
+
+
+def _open_ground_truth(phase: Phase) -> Any:
+    import evaluation
+
+    path = settings.GROUND_TRUTH_ROOT / phase.ground_truth_path if phase.ground_truth_path else None
+    if path is None or not os.path.exists(path):
+        raise ApplicationError("ground_truth_missing", f"{phase} has no ground truth loaded; load it first.")
+    return evaluation.open_ground_truth(path)
+
+
+def _score(run: RescoreRun, sub: Submission, ground_truth: Any) -> dict[str, Any]:
+    """Score like the worker does, but keep the per-image statistics apart until publication."""
+    import evaluation
+    from submissions.scoring import split_metrics
+    from submissions.services import archive_limits
+
+    track = sub.phase.track
+    result = evaluation.score_archive(track.number, ground_truth, sub.archive.path, workers=1, limits=archive_limits())
+    aggregates, per_class, curve = split_metrics(dict(result.metrics()))
+    with tempfile.TemporaryDirectory() as tmp:
+        local = os.path.join(tmp, "per_image.npz")
+        result.save_per_image(local)
+        low, high = evaluation.bootstrap_interval(local, track.number, resamples=BOOTSTRAP_RESAMPLES, seed=0)
+        with open(local, "rb") as handle:
+            stats = default_storage.save(f"rescore/run{run.pk}/submission{sub.pk}.npz", File(handle))
+    return {
+        "score": aggregates[track.key_metric],
+        "metrics": aggregates,
+        "per_class": per_class,
+        "curve": curve,
+        "ci_low": _finite(low),
+        "ci_high": _finite(high),
+        "per_image_stats": stats,
+        "scorer_version": evaluation.SCORER_VERSION,
+        "ground_truth_checksum": getattr(ground_truth, "checksum", "") or "",
+    }
+
+
+def _finite(value: Any) -> float | None:
+    return None if value is None or value != value else float(value)
+
+
+def _board_snapshot(phase: Phase) -> dict[str, dict[int, tuple[int, float, str]]]:
+    boards: dict[str, dict[int, tuple[int, float, str]]] = {}
+    for entry in LeaderboardEntry.objects.filter(phase=phase).select_related("team"):
+        boards.setdefault(entry.board, {})[entry.team_id] = (entry.rank, entry.score, entry.team.name)
+    return boards
+
+
+def rescore_rank_preview(*, run: RescoreRun) -> dict[str, Any]:
+    """Per phase and board, every team's old and new rank and score (the new ones never published)."""
+    preview: dict[str, Any] = {}
+    items = list(run.items.filter(error="", new_score__isnull=False))
+    for phase in Phase.objects.filter(pk__in={i.submission.phase_id for i in run.items.select_related("submission")}):
+        old = _board_snapshot(phase)
+        try:
+            with transaction.atomic():
+                _apply(items, phase)
+                leaderboard_refresh(phase=phase)
+                new = _board_snapshot(phase)
+                raise _Rollback
+        except _Rollback:
+            pass
+        preview[str(phase.pk)] = {
+            "phase": str(phase),
+            "boards": {
+                board: _compare(old.get(board, {}), new.get(board, {})) for board in sorted(set(old) | set(new))
+            },
+        }
+    return preview
+
+
+def _apply(items: list[RescoreItem], phase: Phase) -> list[int]:
+    applied = []
+    for item in items:
+        written = Submission.objects.filter(pk=item.submission_id, phase=phase, status=Status.SCORED).update(
+            **{name: getattr(item, f"new_{name}") for name in _NEW_FIELDS}
+        )
+        if written:
+            applied.append(item.submission_id)
+    return applied
+
+
+def _compare(old: dict[int, tuple], new: dict[int, tuple]) -> list[dict[str, Any]]:
+    rows = []
+    for team_id in set(old) | set(new):
+        o, n = old.get(team_id), new.get(team_id)
+        rows.append(
+            {
+                "team_id": team_id,
+                "team": (n or o)[2],  # type: ignore[index]
+                "old_rank": o[0] if o else None,
+                "old_score": o[1] if o else None,
+                "new_rank": n[0] if n else None,
+                "new_score": n[1] if n else None,
+                "changed": (o or (None, None))[:2] != (n or (None, None))[:2],
+            }
+        )
+    return sorted(rows, key=lambda r: (r["new_rank"] is None, r["new_rank"] or 0, r["old_rank"] or 0, r["team"]))
+
+
+def rescore_run_publish(*, run: RescoreRun, actor: Any) -> RescoreRun:
+    """Write the previewed scores, refresh the boards, and record the re-score in the audit log."""
+    with transaction.atomic():
+        run = RescoreRun.objects.select_for_update().get(pk=run.pk)
+        if run.state != RescoreRun.State.READY:
+            raise ApplicationError(
+                "rescore_not_ready",
+                f"Re-score run {run.pk} is {run.get_state_display().lower()}; only a ready preview can be published.",
+                http_status=409,
+            )
+        items = list(run.items.filter(error="", new_score__isnull=False).select_related("submission__phase"))
+        _check_ground_truth_unchanged(items)
+        changes, old_stats = _publish_items(items)
+        run.state, run.published_at = RescoreRun.State.PUBLISHED, timezone.now()
+        run.published_by = actor if getattr(actor, "pk", None) else None
+        run.save(update_fields=["state", "published_at", "published_by"])
+        for phase in Phase.objects.filter(pk__in={i.submission.phase_id for i in items}):
+            leaderboard_refresh(phase=phase)
+        audit_record(
+            actor=actor,
+            action=AuditLogEntry.Action.RESCORE,
+            summary=f"Published re-score run {run.pk} ({run.scope}): {len(changes)} submissions re-scored.",
+            target=run,
+            changes=changes,
+        )
+        transaction.on_commit(lambda: [default_storage.delete(name) for name in old_stats])
+    return run
+
+
+def _check_ground_truth_unchanged(items: list[RescoreItem]) -> None:
+    for item in items:
+        if (
+            item.new_ground_truth_checksum
+            and item.submission.phase.ground_truth_checksum != item.new_ground_truth_checksum
+        ):
+            raise ApplicationError(
+                "rescore_stale",
+                f"The ground truth of {item.submission.phase} changed after this preview; preview again, then publish.",
+                http_status=409,
+            )
+
+
+def _publish_items(items: list[RescoreItem]) -> tuple[list[dict[str, Any]], list[str]]:
+    changes, old_stats = [], []
+    for item in items:
+        sub = Submission.objects.select_for_update().filter(pk=item.submission_id, status=Status.SCORED).first()
+        if sub is None:
+            continue  # hidden or withdrawn is fine, but a submission no longer scored keeps its state
+        changes.append(
+            {
+                "submission": sub.pk,
+                "old_score": sub.score,
+                "new_score": item.new_score,
+                "old_scorer_version": sub.scorer_version,
+                "new_scorer_version": item.new_scorer_version,
+                "ground_truth_checksum": item.new_ground_truth_checksum,
+            }
+        )
+        if sub.per_image_stats and sub.per_image_stats.name != item.new_per_image_stats:
+            old_stats.append(sub.per_image_stats.name)
+        for name in _NEW_FIELDS:
+            setattr(sub, name, getattr(item, f"new_{name}"))
+        sub.per_image_stats = item.new_per_image_stats
+        sub.save(update_fields=[*_NEW_FIELDS, "per_image_stats"])
+    return changes, old_stats
+
+
+def rescore_run_delete(*, run: RescoreRun) -> None:
+    """Drop an unpublished preview and the per-image statistics it computed (a published run stays)."""
+    if run.state == RescoreRun.State.PUBLISHED:
+        raise ApplicationError("rescore_published", f"Re-score run {run.pk} is published; it stays as the record.")
+    names = [name for name in run.items.values_list("new_per_image_stats", flat=True) if name]
+    run.delete()
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])

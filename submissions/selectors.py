@@ -1,0 +1,165 @@
+"""Reading submissions: a team's quota, its submissions, one submission as the API's JSON.
+
+Visibility is decided here, once: participants see their own team's submissions; another team's
+submission id answers exactly like a missing one (404); organizers see everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Membership
+from accounts.roles import user_is_organizer
+from lidserver.errors import NotFound
+from submissions.models import COUNTED_STATUSES, Status, Submission, TeamPhase
+
+_RELATED = ("phase__track__challenge", "team", "uploaded_by")
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A team's use of one phase: counted submissions overall and today (UTC), and rejected today."""
+
+    limit: int | None
+    used: int
+    remaining: int | None
+    daily_limit: int | None
+    used_today: int
+    next_allowed_at: dt.datetime | None
+    rejected_today: int
+    rejected_cap: int
+
+
+def utc_day_start(now: dt.datetime | None = None) -> dt.datetime:
+    now = (now or timezone.now()).astimezone(dt.UTC)
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def team_quota(*, team: Any, phase: Any, now: dt.datetime | None = None) -> Quota:
+    """Counted submissions (not rejected, not failed) against the phase's limits.
+
+    ``next_allowed_at`` is when the team may upload again: the next UTC midnight when today's
+    allowance is used up, None when it may upload now or never again (overall limit reached).
+    """
+    day_start = utc_day_start(now)
+    mine = Submission.objects.filter(team=team, phase=phase)
+    used = mine.filter(status__in=COUNTED_STATUSES).count()
+    used_today = mine.filter(status__in=COUNTED_STATUSES, created_at__gte=day_start).count()
+    rejected_today = mine.filter(status=Status.REJECTED, created_at__gte=day_start).count()
+    limit, daily = phase.max_submissions, phase.max_submissions_per_day
+    remaining = None if limit is None else max(limit - used, 0)
+    next_allowed_at = None
+    if remaining != 0 and daily is not None and used_today >= daily:
+        next_allowed_at = day_start + dt.timedelta(days=1)
+    return Quota(
+        limit=limit,
+        used=used,
+        remaining=remaining,
+        daily_limit=daily,
+        used_today=used_today,
+        next_allowed_at=next_allowed_at,
+        rejected_today=rejected_today,
+        rejected_cap=phase.max_rejected_per_day,
+    )
+
+
+def submissions_for_team(*, team: Any, phase: Any = None) -> QuerySet[Submission]:
+    """The team's submissions, newest first, optionally in one phase."""
+    subs = Submission.objects.filter(team=team).select_related(*_RELATED).order_by("-created_at", "-id")
+    return subs.filter(phase=phase) if phase is not None else subs
+
+
+def submissions_for_user(*, user: Any) -> QuerySet[Submission]:
+    """Every submission of every team the user is in (one team per challenge), newest first."""
+    teams = Membership.objects.filter(user=user).values("team_id")
+    return Submission.objects.filter(team__in=teams).select_related(*_RELATED).order_by("-created_at", "-id")
+
+
+def submission_get_for_user(*, user: Any, submission_id: int) -> Submission:
+    """One submission the user may see; another team's id raises the same NotFound as a missing one."""
+    sub = Submission.objects.select_related(*_RELATED).filter(pk=submission_id).first()
+    if sub is None or not (
+        user_is_organizer(user)
+        or (
+            getattr(user, "is_authenticated", False)
+            and Membership.objects.filter(team_id=sub.team_id, user=user).exists()
+        )
+    ):
+        raise NotFound("There is no such submission, or it belongs to another team.")
+    return sub
+
+
+def representative_ids(submissions: Iterable[Submission]) -> set[int]:
+    """Which of these submissions represent their team on the post-challenge board.
+
+    A team's representative is the scored submission it chose, else its best scored one (the
+    earliest on equal scores), as in ``leaderboard.services``. Two queries for any list.
+    """
+    pairs = {(s.team_id, s.phase_id) for s in submissions}
+    if not pairs:
+        return set()
+    teams, phases = {t for t, _ in pairs}, {p for _, p in pairs}
+    chosen = {
+        (t, p): r
+        for t, p, r in TeamPhase.objects.filter(team_id__in=teams, phase_id__in=phases, representative__isnull=False)
+        .filter(representative__status=Status.SCORED)
+        .values_list("team_id", "phase_id", "representative_id")
+    }
+    best: dict[tuple[int, int], int] = {}
+    scored = (
+        Submission.objects.filter(team_id__in=teams, phase_id__in=phases, status=Status.SCORED, hidden=False)
+        .order_by("-score", "created_at", "id")
+        .values_list("team_id", "phase_id", "id")
+    )
+    for t, p, sid in scored:
+        best.setdefault((t, p), sid)
+    return {chosen.get(pair, best.get(pair)) for pair in pairs} - {None}  # type: ignore[return-value]
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def submission_to_dict(
+    submission: Submission, *, viewer: Any, representatives: set[int] | None = None
+) -> dict[str, Any]:
+    """The submission as the CONTRACT's JSON; pass ``representatives`` (``representative_ids``) for lists."""
+    if representatives is None:
+        representatives = representative_ids([submission])
+    sub, track = submission, submission.phase.track
+    has_ci = sub.ci_low is not None and sub.ci_high is not None
+    return {
+        "id": sub.pk,
+        "challenge": track.challenge.slug,
+        "track": track.number,
+        "split": sub.phase.split,
+        "team": {"id": sub.team_id, "name": sub.team.name},
+        "uploaded_by": sub.uploaded_by.username if sub.uploaded_by else None,
+        "status": sub.status,
+        "archive_name": sub.archive_name,
+        "sha256": sub.sha256,
+        "size": sub.size,
+        "method_name": sub.method_name,
+        "method_description": sub.method_description,
+        "declared_parameters": sub.declared_parameters,
+        "created_at": _iso(sub.created_at),
+        "queued_at": _iso(sub.queued_at),
+        "started_at": _iso(sub.started_at),
+        "finished_at": _iso(sub.finished_at),
+        "scoring_seconds": sub.scoring_seconds,
+        "scorer_version": sub.scorer_version,
+        "score": sub.score,
+        "metrics": sub.metrics or {},
+        "per_class": sub.per_class,
+        "curve": sub.curve,
+        "ci": [sub.ci_low, sub.ci_high] if has_ci else None,
+        "error_code": sub.error_code,
+        "error_message": sub.error_message,
+        "is_representative": sub.pk in representatives,
+    }

@@ -1,0 +1,289 @@
+"""Writing submissions: accepting an upload under the team's limit, choosing the representative.
+
+The limit holds under concurrent uploads because every decision that counts submissions is taken
+while holding the row lock of the team's :class:`TeamPhase` (``SELECT ... FOR UPDATE``), and the
+insert happens under the same lock. Scoring lives in ``submissions.scoring``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+import evaluation
+from accounts.selectors import team_is_member
+from leaderboard.services import leaderboard_refresh
+from lidserver.errors import ApplicationError
+from submissions.models import Status, Submission, TeamPhase
+from submissions.selectors import submission_get_for_user, team_quota, utc_day_start
+from submissions.storage import StagedUpload, archive_delete, archive_store, stage_upload
+
+logger = logging.getLogger(__name__)
+
+
+def submission_create(
+    *,
+    phase: Any,
+    team: Any,
+    user: Any,
+    uploaded_file: UploadedFile,
+    method_name: str,
+    method_description: str = "",
+    declared_parameters: Any,
+) -> Submission:
+    """Accept an upload: check it cheaply, count it under the team's lock, store it, queue scoring.
+
+    A badly formed archive is recorded as a ``rejected`` submission (no slot used) and then raises
+    the scoring core's error code as a 400.
+    """
+    _check_member_and_open(phase=phase, team=team, user=user)
+    method_name = _checked_method_name(method_name)
+    declared_parameters = _checked_parameters(declared_parameters)
+    _check_size(uploaded_file)
+    with stage_upload(uploaded_file) as staged:
+        format_error = _format_error(phase=phase, path=staged.path)
+        fields = dict(
+            phase=phase,
+            team=team,
+            uploaded_by=user,
+            archive_name=(uploaded_file.name or "archive.zip")[:255],
+            sha256=staged.sha256,
+            size=staged.size,
+            method_name=method_name,
+            method_description=method_description,
+            declared_parameters=declared_parameters,
+        )
+        if format_error is not None:
+            _record_rejected(fields, format_error)
+            raise ApplicationError(format_error.code, format_error.message)
+        return _accept(fields, staged)
+
+
+def _check_member_and_open(*, phase: Any, team: Any, user: Any) -> None:
+    if team.challenge_id != phase.track.challenge_id or not team_is_member(team=team, user=user):
+        raise ApplicationError(
+            "not_team_member",
+            f"You are not a member of team “{team.name}” in this challenge; join the team to submit for it.",
+            http_status=403,
+        )
+    if not phase.is_open():
+        raise ApplicationError(
+            "phase_not_open",
+            f"Track {phase.track.number} {phase.split} opens on {phase.starts_at:%Y-%m-%d %H:%M} UTC; "
+            "upload again after that.",
+            detail={"starts_at": phase.starts_at.isoformat()},
+            http_status=409,
+        )
+
+
+def _checked_method_name(value: str) -> str:
+    name = (value or "").strip()
+    if not name or len(name) > 100:
+        raise ApplicationError(
+            "invalid_method_name",
+            "Give your method a name of 1 to 100 characters (it is shown on the leaderboard).",
+        )
+    return name
+
+
+def _checked_parameters(value: Any) -> int:
+    try:
+        number = int(value)
+        if isinstance(value, float) and number != value:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ApplicationError(
+            "invalid_parameters",
+            "The declared parameter count must be a whole number, e.g. 25557032.",
+        ) from None
+    limit = settings.MAX_DECLARED_PARAMETERS
+    if not 0 <= number < limit:
+        raise ApplicationError(
+            "too_many_parameters",
+            f"Your model's parameter count must be fewer than {limit:,} (you declared {number:,}); "
+            "the rules allow only smaller models.",
+            detail={"declared_parameters": number, "limit": limit},
+        )
+    return number
+
+
+def _check_size(uploaded_file: UploadedFile) -> None:
+    limit = settings.MAX_UPLOAD_BYTES
+    if uploaded_file.size is not None and uploaded_file.size > limit:
+        raise ApplicationError(
+            "upload_too_large",
+            f"The archive is {uploaded_file.size:,} bytes; the largest accepted is {limit:,} bytes. "
+            "Save the PNGs with compression and upload again.",
+            detail={"size": uploaded_file.size, "limit": limit},
+            http_status=413,
+        )
+
+
+def archive_limits() -> evaluation.ArchiveLimits:
+    """The zip safety limits from settings (ARCHIVE_*)."""
+    return evaluation.ArchiveLimits(
+        max_members=settings.ARCHIVE_MAX_MEMBERS,
+        max_total_uncompressed=settings.ARCHIVE_MAX_UNCOMPRESSED_BYTES,
+        max_ratio=settings.ARCHIVE_MAX_RATIO,
+        max_pixels=settings.ARCHIVE_MAX_PIXELS,
+    )
+
+
+def _expected_names(phase: Any) -> Any:
+    """The ground truth's image ids, saved when it was loaded, so a missing file is caught at upload.
+
+    Only the ids stored in the database: the web process never opens GROUND_TRUTH_ROOT.
+    """
+    from challenges.models import GroundTruthNames
+
+    if not phase.ground_truth_path:
+        return None
+    row = GroundTruthNames.objects.filter(phase=phase).only("names").first()
+    return row.names if row is not None and row.names else None
+
+
+def _format_error(*, phase: Any, path: str) -> evaluation.SubmissionFormatError | None:
+    try:
+        evaluation.check_archive(path, expected_names=_expected_names(phase), limits=archive_limits())
+    except evaluation.SubmissionFormatError as error:
+        return error
+    return None
+
+
+def _lock_team_phase(*, team: Any, phase: Any) -> TeamPhase:
+    """Create the team's row if needed (concurrent creators do not collide) and lock it."""
+    TeamPhase.objects.bulk_create([TeamPhase(team=team, phase=phase)], ignore_conflicts=True)
+    return TeamPhase.objects.select_for_update().get(team=team, phase=phase)
+
+
+def _check_rejected_cap(*, team: Any, phase: Any) -> None:
+    cap = phase.max_rejected_per_day
+    rejected = Submission.objects.filter(
+        team=team, phase=phase, status=Status.REJECTED, created_at__gte=utc_day_start()
+    ).count()
+    if rejected >= cap:
+        raise ApplicationError(
+            "rejected_cap_reached",
+            f"Your team's last {rejected} uploads today for track {phase.track.number} {phase.split} were "
+            f"rejected, the most allowed per UTC day is {cap}; check your archive with "
+            "`python -m evaluation score` or `lid check` and upload again tomorrow.",
+            detail={"rejected_today": rejected, "cap": cap},
+            http_status=409,
+        )
+
+
+def _record_rejected(fields: dict[str, Any], error: evaluation.SubmissionFormatError) -> None:
+    """A rejected upload is kept as a row (the team sees it; the daily cap counts it), not as a file."""
+    now = timezone.now()
+    with transaction.atomic():
+        _lock_team_phase(team=fields["team"], phase=fields["phase"])
+        _check_rejected_cap(team=fields["team"], phase=fields["phase"])
+        Submission.objects.create(
+            **fields, status=Status.REJECTED, error_code=error.code, error_message=error.message, finished_at=now
+        )
+
+
+def _check_duplicate(fields: dict[str, Any]) -> None:
+    earlier = (
+        Submission.objects.filter(team=fields["team"], phase=fields["phase"], sha256=fields["sha256"])
+        .exclude(status__in=[Status.FAILED, Status.REJECTED])
+        .order_by("created_at")
+        .first()
+    )
+    if earlier is not None:
+        raise ApplicationError(
+            "duplicate_archive",
+            f"This archive is identical to submission {earlier.pk}, which your team already uploaded; "
+            "it was not charged. Upload a different archive.",
+            detail={"submission_id": earlier.pk},
+            http_status=409,
+        )
+
+
+def _check_limits(*, team: Any, phase: Any) -> None:
+    quota = team_quota(team=team, phase=phase)
+    where = f"track {phase.track.number} {phase.split}"
+    if quota.limit is not None and quota.used >= quota.limit:
+        raise ApplicationError(
+            "limit_reached",
+            f"Your team has used all {quota.limit} submissions for {where}; rejected and failed "
+            "submissions do not count, and you can still choose which scored submission represents your team.",
+            detail={"limit": quota.limit, "used": quota.used},
+            http_status=409,
+        )
+    if quota.daily_limit is not None and quota.used_today >= quota.daily_limit:
+        when = quota.next_allowed_at
+        raise ApplicationError(
+            "daily_limit_reached",
+            f"Your team has used all {quota.daily_limit} submissions allowed per UTC day for {where}; "
+            f"the next is allowed from {when:%Y-%m-%d %H:%M} UTC.",
+            detail={
+                "daily_limit": quota.daily_limit,
+                "used_today": quota.used_today,
+                "next_allowed_at": when.isoformat().replace("+00:00", "Z") if when else None,
+            },
+            http_status=409,
+        )
+
+
+def _accept(fields: dict[str, Any], staged: StagedUpload) -> Submission:
+    team, phase = fields["team"], fields["phase"]
+    stored_name = archive_store(staged, Submission(phase=phase, team=team))
+    try:
+        with transaction.atomic():
+            _lock_team_phase(team=team, phase=phase)
+            _check_rejected_cap(team=team, phase=phase)
+            _check_duplicate(fields)
+            _check_limits(team=team, phase=phase)
+            now = timezone.now()
+            sub = Submission(**fields, status=Status.QUEUED, queued_at=now)
+            sub.archive.name = stored_name
+            sub.save()
+            submission_id = sub.pk
+            transaction.on_commit(lambda: enqueue_scoring(submission_id=submission_id))
+    except BaseException:
+        # No orphan files: whatever refused or broke the insert, the stored archive goes too.
+        archive_delete(stored_name)
+        raise
+    return sub
+
+
+def enqueue_scoring(*, submission_id: int, countdown: float | None = None) -> None:
+    """Send the scoring task; if the broker is down the row stays queued and beat re-queues it later."""
+    from submissions.tasks import score_submission  # the tasks module imports the scoring services
+
+    try:
+        score_submission.apply_async(kwargs={"submission_id": submission_id}, countdown=countdown)
+    except Exception:
+        logger.exception(
+            "Could not enqueue scoring of submission %s; requeue_stuck_submissions will retry", submission_id
+        )
+
+
+def submission_set_representative(*, submission: Any, user: Any) -> Submission:
+    """Make a scored submission of the user's own team the one shown for it on the post-challenge board."""
+    sub = submission_get_for_user(user=user, submission_id=submission.pk)
+    if not team_is_member(team=sub.team, user=user):
+        raise ApplicationError(
+            "not_team_member",
+            "Only members of the team that made this submission can choose its representative.",
+            http_status=403,
+        )
+    with transaction.atomic():
+        team_phase = _lock_team_phase(team=sub.team, phase=sub.phase)
+        sub = Submission.objects.select_related("phase__track__challenge", "team", "uploaded_by").get(pk=sub.pk)
+        if sub.status != Status.SCORED or sub.hidden:
+            raise ApplicationError(
+                "not_scored",
+                f"Only a scored submission can represent your team; submission {sub.pk} is {sub.status}.",
+                http_status=409,
+            )
+        team_phase.representative = sub
+        team_phase.save(update_fields=["representative"])
+        leaderboard_refresh(phase=sub.phase)
+    return sub

@@ -1,0 +1,103 @@
+"""Files of submissions: staging an upload on disk, storing it under MEDIA_ROOT, removing it.
+
+An upload is never read whole into memory: Django streams anything over 2 MiB to a temporary
+file, and smaller uploads are copied to one here, in chunks, while the SHA-256 is computed.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+
+from lidserver.errors import ApplicationError
+from submissions.models import Submission, submission_archive_path
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class StagedUpload:
+    upload: UploadedFile
+    path: str  # a local file the cheap checks and the store read
+    sha256: str
+    size: int
+
+
+def disk_full_error() -> ApplicationError:
+    return ApplicationError(
+        "storage_full",
+        "The server could not store your file because its disk is full; nothing was recorded and no "
+        "submission was used. Please try again later.",
+        http_status=507,
+    )
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Turn a full disk into the sentence above (other OS errors are the platform's: they propagate)."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise disk_full_error() from error
+        raise
+
+
+@contextmanager
+def stage_upload(upload: UploadedFile) -> Iterator[StagedUpload]:
+    """A local path holding the upload and its SHA-256; a spool file made here is removed afterwards."""
+    digest, size = hashlib.sha256(), 0
+    temporary_path = getattr(upload, "temporary_file_path", None)
+    spool_path = None
+    with storage_errors():
+        if temporary_path is not None:
+            path = temporary_path()
+            with open(path, "rb") as handle:
+                while chunk := handle.read(CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+        else:
+            upload.seek(0)
+            fd, spool_path = tempfile.mkstemp(suffix=".zip", dir=settings.FILE_UPLOAD_TEMP_DIR)
+            path = spool_path
+            with os.fdopen(fd, "wb") as out:
+                for chunk in upload.chunks(CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+    try:
+        yield StagedUpload(upload=upload, path=path, sha256=digest.hexdigest(), size=size)
+    finally:
+        if spool_path is not None and os.path.exists(spool_path):
+            os.unlink(spool_path)
+
+
+def archive_store(staged: StagedUpload, instance: Submission) -> str:
+    """Store the archive under MEDIA_ROOT at a path that never contains the team's file name."""
+    name = submission_archive_path(instance, staged.upload.name or "archive.zip")
+    stored = None
+    try:
+        with storage_errors(), open(staged.path, "rb") as handle:
+            stored = default_storage.save(name, File(handle, name=os.path.basename(name)))
+    except BaseException:
+        archive_delete(stored or name)  # a half-written file must not stay behind
+        raise
+    return stored
+
+
+def archive_delete(name: str | None) -> None:
+    if name:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            pass

@@ -1,0 +1,22 @@
+"""Celery tasks of the submissions app: thin wrappers over ``submissions.scoring``.
+
+``acks_late`` + ``reject_on_worker_lost``: a message is acknowledged only after the task ends, so a
+worker that dies mid-scoring leaves it for another; the status guard in the service makes a second
+delivery harmless. Arguments are keyword-only primary keys, never model instances.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from submissions import scoring
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def score_submission(*, submission_id: int) -> str | None:
+    return scoring.submission_score(submission_id=submission_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, name="submissions.tasks.requeue_stuck_submissions")
+def requeue_stuck_submissions() -> dict[str, int]:
+    return scoring.submissions_requeue_stuck()

@@ -1,0 +1,99 @@
+"""The command line, the pure-library guarantee and the determinism of synthetic data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evaluation import SCORER_VERSION, make_synthetic
+from evaluation.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "evaluation", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_import_evaluation_loads_no_django() -> None:
+    code = "import sys, evaluation, evaluation.__main__; bad = sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'celery', 'rest_framework', 'lidserver')); print(bad); sys.exit(bool(bad))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cli")
+    assert run("synth", "--track", "3", "--count", "5", str(out)).returncode == 0
+    assert run("pack", "--track", "3", str(out / "gt"), str(out / "store")).returncode == 0
+    return out
+
+
+def test_score_json(made: Path) -> None:
+    done = run(
+        "score",
+        "--track",
+        "3",
+        "--gt",
+        str(made / "store"),
+        "--pred",
+        str(made / "pred.zip"),
+        "--json",
+        "--workers",
+        "2",
+    )
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["track"] == 3 and payload["images"] == 5 and payload["scorer_version"] == SCORER_VERSION
+    assert len(payload["curve"]) == 256 == len(payload["curve_pixel"])
+    assert 0 <= payload["peak_iou"] <= 1 and 0 <= payload["peak_threshold"] <= 255
+
+
+def test_score_table(made: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", "--track", "3", "--gt", str(made / "gt"), "--pred", str(made / "pred.zip"), "--ci"]) == 0
+    out = capsys.readouterr().out
+    assert "Peak-IoU" in out and "95% bootstrap interval" in out
+
+
+def test_a_bad_archive_exits_2_with_the_team_message(made: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(b"not a zip at all")
+    done = run("score", "--track", "3", "--gt", str(made / "store"), "--pred", str(bad), "--json")
+    assert done.returncode == 2
+    assert json.loads(done.stdout) == {"code": "not_a_zip", "message": done.stderr.strip()}
+    assert "not a zip archive" in done.stderr
+
+
+def test_check_command(made: Path) -> None:
+    done = run("check", "--pred", str(made / "pred.zip"), "--gt", str(made / "store"), "--json")
+    assert done.returncode == 0 and json.loads(done.stdout)["images"] == 5
+
+
+def test_segmentation_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    made = make_synthetic(2, 3, tmp_path)
+    assert main(["score", "--track", "2", "--gt", made.gt_dir, "--pred", str(made.pred_zip)]) == 0
+    out = capsys.readouterr().out
+    assert "Mean IoU" in out and "  1 wall" in out and "unlabeled" not in out
+
+
+def digest(folder: Path) -> str:
+    sha = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            sha.update(path.name.encode() + path.read_bytes())
+    return sha.hexdigest()
+
+
+@pytest.mark.parametrize("track", [1, 2, 3])
+def test_synthetic_data_is_deterministic(tmp_path: Path, track: int) -> None:
+    make_synthetic(track, 4, tmp_path / "a", seed=3)
+    make_synthetic(track, 4, tmp_path / "b", seed=3, workers=2)
+    make_synthetic(track, 4, tmp_path / "c", seed=4)
+    assert digest(tmp_path / "a") == digest(tmp_path / "b") != digest(tmp_path / "c")

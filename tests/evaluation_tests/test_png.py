@@ -1,0 +1,109 @@
+"""PNG decoding: every route gives Pillow's pixels; palette indices are labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from evaluation import png, unfilter
+from evaluation.png import PngProblem, decode_png, decode_png_with_pillow, read_png_header
+
+from .builders import pillow_png, png_bytes
+
+LIMIT = 10**7
+
+
+def label_maps() -> st.SearchStrategy[np.ndarray]:
+    shapes = st.tuples(st.integers(1, 23), st.integers(1, 23))
+    return shapes.flatmap(lambda shape: arrays(np.uint8, shape, elements=st.integers(0, 255)))
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(
+    pixels=label_maps(),
+    kinds=st.lists(st.integers(0, 4), min_size=1, max_size=5),
+    color_type=st.sampled_from([0, 3]),
+    interlace=st.booleans(),
+)
+def test_every_filter_and_route_gives_the_pixels(
+    pixels: np.ndarray, kinds: list[int], color_type: int, interlace: bool
+) -> None:
+    data = png_bytes(pixels, color_type=color_type, kinds=kinds, interlace=interlace)
+    assert np.array_equal(decode_png(data, LIMIT), pixels)
+    assert np.array_equal(decode_png_with_pillow(data), pixels)
+
+
+@pytest.mark.parametrize("route", ["numpy", "pillow"])
+def test_routes_without_the_optional_accelerators(monkeypatch: pytest.MonkeyPatch, route: str) -> None:
+    monkeypatch.setattr(unfilter, "_pyspng", None)
+    monkeypatch.setattr(png, "_libdeflate", None)
+    rng = np.random.default_rng(3)
+    pixels = rng.integers(0, 256, (17, 13)).astype(np.uint8)
+    kinds = [0, 1, 2] if route == "numpy" else [0, 1, 2, 3, 4]
+    for color_type in (0, 3):
+        assert np.array_equal(decode_png(png_bytes(pixels, color_type=color_type, kinds=kinds), LIMIT), pixels)
+
+
+def test_pillow_written_label_maps(tmp_path: object) -> None:
+    rng = np.random.default_rng(0)
+    labels = np.zeros((60, 80), np.uint8)
+    labels[10:40, 20:70] = 7
+    labels[rng.random((60, 80)) < 0.05] = 200
+    for mode in ("L", "P"):
+        for optimize in (False, True):
+            assert np.array_equal(decode_png(pillow_png(labels, mode, optimize=optimize), LIMIT), labels)
+
+
+def test_palette_indices_not_colours_are_the_labels() -> None:
+    labels = np.array([[0, 1, 2], [150, 200, 255]], np.uint8)
+    data = pillow_png(labels, "P")
+    assert read_png_header(data).mode == "P"
+    assert decode_png(data, LIMIT).tolist() == labels.tolist()
+
+
+@pytest.mark.parametrize("depth", [1, 2, 4])
+def test_low_bit_palettes_are_labels(depth: int) -> None:
+    labels = (np.arange(24).reshape(4, 6) % (2**depth)).astype(np.uint8)
+    assert np.array_equal(decode_png(png_bytes(labels, color_type=3, bit_depth=depth), LIMIT), labels)
+
+
+def test_interlaced_pngs_are_fine() -> None:
+    labels = np.random.default_rng(1).integers(0, 200, (37, 41)).astype(np.uint8)
+    assert read_png_header(png_bytes(labels, interlace=True)).interlaced
+    assert np.array_equal(decode_png(png_bytes(labels, interlace=True, kinds=[4, 1]), LIMIT), labels)
+
+
+def test_extra_image_data_is_ignored_like_pillow() -> None:
+    labels = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    data = png_bytes(np.vstack([labels, labels]), height=3)  # the header says 3 rows, the data has 6
+    assert np.array_equal(decode_png(data, LIMIT), labels)
+
+
+def test_palette_without_plte_goes_through_pillow_and_keeps_indices() -> None:
+    labels = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    assert np.array_equal(decode_png(png_bytes(labels, color_type=3, palette=False, kinds=[1]), LIMIT), labels)
+
+
+def test_a_bad_filter_type_is_corrupt() -> None:
+    data = png_bytes(np.ones((3, 4), np.uint8), kinds=[0])
+    import zlib
+
+    from .builders import SIGNATURE, chunk
+
+    broken = (
+        SIGNATURE
+        + data[8:33]
+        + chunk(b"IDAT", zlib.compress(b"\x07" + bytes(4) + (b"\x00" + bytes(4)) * 2))
+        + chunk(b"IEND", b"")
+    )
+    with pytest.raises(PngProblem) as caught:
+        decode_png(broken, LIMIT)
+    assert caught.value.code == "corrupt_png"
+
+
+def test_header_is_read_without_decoding() -> None:
+    header = read_png_header(png_bytes(np.zeros((1, 1), np.uint8), width=20000, height=20000))
+    assert (header.width, header.height, header.pixels) == (20000, 20000, 400_000_000)

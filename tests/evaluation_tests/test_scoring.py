@@ -1,0 +1,150 @@
+"""Scoring end to end on synthetic data: stores, shards, workers, palettes, per-image statistics."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from evaluation import (
+    TRACKS,
+    ScoreResult,
+    bootstrap_interval,
+    load_per_image,
+    make_synthetic,
+    open_ground_truth,
+    pack_ground_truth,
+    score_archive,
+)
+from evaluation.bootstrap import resample_weights
+from evaluation.synth import SyntheticSet
+
+COUNT = 12
+
+
+@pytest.fixture(scope="module", params=[1, 2, 3])
+def made(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SyntheticSet:
+    out = tmp_path_factory.mktemp(f"track{request.param}")
+    made = make_synthetic(request.param, COUNT, out, seed=7)
+    pack_ground_truth(request.param, made.gt_dir, out / "store")
+    return made
+
+
+def store_of(made: SyntheticSet) -> Path:
+    return Path(made.gt_dir).parent / "store"
+
+
+def test_scores_are_mid_range(made: SyntheticSet) -> None:
+    metrics = score_archive(made.track, store_of(made), made.pred_zip).metrics()  # type: ignore[arg-type]
+    weak = score_archive(made.track, store_of(made), made.alt_zip).metrics()  # type: ignore[arg-type]
+    key = TRACKS[made.track].key_metric
+    assert 0.2 < metrics[key] < 0.95 and weak[key] < metrics[key]
+
+
+def test_store_and_folder_score_identically(made: SyntheticSet) -> None:
+    from_store = score_archive(made.track, store_of(made), made.pred_zip)  # type: ignore[arg-type]
+    from_folder = score_archive(made.track, made.gt_dir, made.pred_zip)  # type: ignore[arg-type]
+    assert from_store.metrics() == from_folder.metrics()
+    assert open_ground_truth(store_of(made)).checksum == open_ground_truth(made.gt_dir, made.track).checksum
+
+
+def test_workers_score_identically(made: SyntheticSet) -> None:
+    one = score_archive(made.track, store_of(made), made.pred_zip)  # type: ignore[arg-type]
+    two = score_archive(made.track, store_of(made), made.pred_zip, workers=2)  # type: ignore[arg-type]
+    assert one.metrics() == two.metrics() and one.names == two.names
+    assert np.array_equal(
+        one.per_image.curves if made.track == 3 else one.per_image.union,
+        two.per_image.curves if made.track == 3 else two.per_image.union,
+    )  # type: ignore[arg-type]
+
+
+@settings(max_examples=8, deadline=None, database=None)
+@given(data=st.data())
+def test_any_split_into_shards_merges_to_one_pass(made: SyntheticSet, data: st.DataObject) -> None:
+    names = list(made.names)
+    shard_of = data.draw(st.lists(st.integers(0, 3), min_size=len(names), max_size=len(names)))
+    shards = [[n for n, s in zip(names, shard_of, strict=True) if s == k] for k in range(4)]
+    results = [score_archive(made.track, store_of(made), made.pred_zip, names=shard) for shard in shards]  # type: ignore[arg-type]
+    merged = sum(reversed(results), ScoreResult(made.track, []))
+    assert merged.metrics() == score_archive(made.track, store_of(made), made.pred_zip).metrics()  # type: ignore[arg-type]
+
+
+def test_palette_and_gray_pngs_score_identically(made: SyntheticSet, tmp_path: Path) -> None:
+    palette_zip = tmp_path / "palette.zip"
+    with zipfile.ZipFile(made.pred_zip) as source, zipfile.ZipFile(palette_zip, "w") as target:  # type: ignore[arg-type]
+        for name in source.namelist():
+            labels = np.asarray(Image.open(io.BytesIO(source.read(name))))
+            image = Image.frombytes("P", (labels.shape[1], labels.shape[0]), labels.tobytes())
+            image.putpalette([(i * 7) % 256 for i in range(768)])
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG")
+            target.writestr(name, buffer.getvalue())
+    gray = score_archive(made.track, store_of(made), made.pred_zip)  # type: ignore[arg-type]
+    palette = score_archive(made.track, store_of(made), palette_zip)
+    assert gray.metrics() == palette.metrics()
+
+
+def test_per_image_statistics_round_trip(made: SyntheticSet, tmp_path: Path) -> None:
+    result = score_archive(made.track, store_of(made), made.pred_zip)  # type: ignore[arg-type]
+    path = tmp_path / "stats.npz"
+    result.save_per_image(path)
+    stats = load_per_image(path)
+    assert stats.names == tuple(sorted(made.names)) and stats.track == made.track
+    if made.track == 3:
+        assert np.allclose(stats.curves, result.per_image.curves, rtol=0, atol=0.5 / 65535)  # type: ignore[arg-type]
+    else:
+        assert np.array_equal(stats.intersection, result.per_image.intersection)  # type: ignore[arg-type]
+        assert np.array_equal(stats.intersection.sum(0), np.diag(result.confusion))  # type: ignore[union-attr]
+    low, high = bootstrap_interval(path, made.track, resamples=200)
+    key = result.metrics()[TRACKS[made.track].key_metric]
+    assert 0 <= low <= high <= 1 and low - 0.05 <= key <= high + 0.05
+
+
+def loop_bootstrap(stats: object, track: int, resamples: int, seed: int, confidence: float) -> tuple[float, float]:
+    """The slow reference: one resample at a time, the same random draws."""
+    rng = np.random.default_rng(seed)
+    count = stats.image_count  # type: ignore[attr-defined]
+    values = []
+    for _ in range(resamples):
+        drawn = rng.integers(0, count, size=count)
+        if track == 3:
+            values.append(stats.curves[drawn].mean(axis=0).max())  # type: ignore[attr-defined]
+            continue
+        scored = list(TRACKS[track].scored_classes)
+        inter = stats.intersection[drawn][:, scored].sum(axis=0)  # type: ignore[attr-defined]
+        union = stats.union[drawn][:, scored].sum(axis=0)  # type: ignore[attr-defined]
+        values.append(np.mean([i / u for i, u in zip(inter, union, strict=True) if u > 0]))
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(values, [alpha, 1 - alpha])
+    return float(low), float(high)
+
+
+def test_bootstrap_matches_the_loop_reference(made: SyntheticSet) -> None:
+    stats = score_archive(made.track, store_of(made), made.pred_zip).per_image  # type: ignore[arg-type]
+    fast = bootstrap_interval(stats, made.track, resamples=300, seed=5, confidence=0.9)
+    slow = loop_bootstrap(stats, made.track, 300, 5, 0.9)
+    assert fast == pytest.approx(slow, abs=1e-12)
+
+
+def test_bootstrap_batches_draw_the_same_stream() -> None:
+    together = resample_weights(np.random.default_rng(1), 6, 5)
+    rng = np.random.default_rng(1)
+    apart = np.vstack([resample_weights(rng, 2, 5) for _ in range(3)])
+    assert np.array_equal(together, apart)
+
+
+def test_a_shard_name_that_is_not_ground_truth(made: SyntheticSet) -> None:
+    with pytest.raises(ValueError, match="not ground-truth images"):
+        score_archive(made.track, store_of(made), made.pred_zip, names=["nope"])  # type: ignore[arg-type]
+
+
+def test_merging_overlapping_shards_is_refused(made: SyntheticSet) -> None:
+    part = score_archive(made.track, store_of(made), made.pred_zip, names=made.names[:2])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="share images"):
+        part + part

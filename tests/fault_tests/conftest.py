@@ -1,0 +1,95 @@
+"""Fixtures of the fault tests: a private broker, real workers on it, and a phase worth scoring."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from tests.fault_tests import harness
+
+
+def database_url() -> str:
+    """The URL of the test database this process uses (the worker must see the same rows)."""
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def point_celery_at(url: str) -> Callable[[], None]:
+    """Send this process's tasks to ``url``; returns the undo. Only the cached pools are reset.
+
+    Celery reads CELERY_BROKER_URL from the environment before its configuration, so both change.
+    """
+    from lidserver.celery import app
+
+    old_env, old_conf = os.environ.get("CELERY_BROKER_URL"), app.conf.broker_url
+
+    def switch(to: str, env: str | None) -> None:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+        if env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = env
+        app.conf.broker_url = to
+        app.conf.broker_write_url = to
+        app.conf.broker_read_url = to
+
+    switch(url, url)
+    return lambda: switch(old_conf, old_env)
+
+
+@pytest.fixture
+def private_broker(settings) -> Iterator[harness.PrivateRedis]:
+    with harness.private_redis() as server:
+        settings.CELERY_BROKER_URL = server.url()
+        undo = point_celery_at(server.url())
+        try:
+            yield server
+        finally:
+            undo()
+
+
+@pytest.fixture
+def start_worker(settings, tmp_path, private_broker) -> Iterator[Callable[..., harness.Worker]]:
+    """Start real workers on the private broker and this test's database, media and ground truth."""
+    workers: list[harness.Worker] = []
+
+    def start(*, concurrency: int = 1, wait: bool = True, **env: str) -> harness.Worker:
+        base = {
+            "DEBUG": "1",
+            "DATABASE_URL": database_url(),
+            "CELERY_BROKER_URL": private_broker.url(),
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "GROUND_TRUTH_ROOT": str(settings.GROUND_TRUTH_ROOT),
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        }
+        worker = harness.Worker({**base, **env}, tmp_path / f"worker{len(workers)}.log", concurrency=concurrency)
+        workers.append(worker)
+        return worker.start(wait=wait)
+
+    yield start
+    for worker in workers:
+        worker.kill_all()  # the test is over: no need to wait for a warm shutdown
+
+
+def wait_for_status(submission_id: int, statuses: tuple[str, ...], *, timeout: float, worker: Any = None) -> Any:
+    from submissions.models import Submission
+
+    def current() -> Any:
+        sub = Submission.objects.get(pk=submission_id)
+        return sub if sub.status in statuses else None
+
+    try:
+        return harness.wait_until(current, timeout=timeout, what=f"submission {submission_id} to be {statuses}")
+    except AssertionError as error:
+        sub = Submission.objects.get(pk=submission_id)
+        log = worker.log_text()[-4000:] if worker is not None else ""
+        raise AssertionError(f"{error}; it is {sub.status} ({sub.attempts} attempts)\n{sub.staff_log}\n{log}") from None

@@ -1,0 +1,21 @@
+"""Fixtures of the leaderboard tests."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):  # type: ignore[no-untyped-def]
+    # Boards need many teams (each with a captain); the real hasher would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_memo():  # type: ignore[no-untyped-def]
+    """Board pages remember phases, versions and bodies per process (leaderboard.memo): start empty."""
+    from leaderboard import memo
+
+    memo.clear()
+    yield
+    memo.clear()

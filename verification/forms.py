@@ -1,0 +1,35 @@
+"""Forms of the verification pages: the team's upload and the verifier's decision."""
+
+from __future__ import annotations
+
+from django import forms
+
+from verification.models import VerificationRequest
+
+
+class CodeUploadForm(forms.Form):
+    archive = forms.FileField(
+        label="Inference code (.zip or .tar.gz)", widget=forms.FileInput(attrs={"accept": ".zip,.tar.gz,.tgz"})
+    )
+    declared_parameters = forms.IntegerField(
+        label="Measured parameter count", min_value=0, help_text="Must be below 150,000,000."
+    )
+    instructions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="How to run the code to reproduce your submission: environment, commands, weights.",
+    )
+
+
+class DecisionForm(forms.Form):
+    verdict = forms.ChoiceField(
+        choices=[
+            (VerificationRequest.State.VERIFIED, "Verified: the result was reproduced"),
+            (VerificationRequest.State.DISQUALIFIED, "Disqualified"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reproduced_score = forms.FloatField(
+        required=False, min_value=0, max_value=100, help_text="The key metric you obtained, in percent."
+    )
+    measured_parameters = forms.IntegerField(required=False, min_value=0, help_text="Must be below 150,000,000.")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))

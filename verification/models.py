@@ -1,0 +1,56 @@
+"""Verification of the top teams' inference code and parameter count (< 150M) after the deadline."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+def verification_code_path(instance: VerificationRequest, filename: str) -> str:
+    # The team's file name is kept in code_archive_name only; the stored name keeps just the type.
+    suffix = ".tar.gz" if filename.endswith((".tar.gz", ".tgz")) else ".zip"
+    return f"verification/phase{instance.phase_id}/team{instance.team_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class VerificationRequest(models.Model):
+    class State(models.TextChoices):
+        REQUESTED = "requested", "Code requested"
+        CODE_UPLOADED = "code_uploaded", "Code uploaded"
+        VERIFIED = "verified", "Verified"
+        DISQUALIFIED = "disqualified", "Disqualified"
+
+    phase = models.ForeignKey("challenges.Phase", on_delete=models.CASCADE, related_name="verification_requests")
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="verification_requests")
+    submission = models.ForeignKey("submissions.Submission", on_delete=models.PROTECT, related_name="+")
+    rank_when_requested = models.PositiveIntegerField()
+    state = models.CharField(max_length=20, choices=State.choices, default=State.REQUESTED, db_index=True)
+
+    code_archive = models.FileField(upload_to=verification_code_path, max_length=255, blank=True)
+    code_archive_name = models.CharField(max_length=255, blank=True)
+    code_sha256 = models.CharField(max_length=64, blank=True)
+    code_size = models.BigIntegerField(null=True, blank=True)
+    declared_parameters = models.BigIntegerField(null=True, blank=True)
+    instructions = models.TextField(blank=True)
+
+    reproduced_score = models.FloatField(null=True, blank=True)
+    measured_parameters = models.BigIntegerField(null=True, blank=True)
+    verifier_note = models.TextField(blank=True)
+
+    requested_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["phase", "rank_when_requested"]
+        constraints = [models.UniqueConstraint(fields=["phase", "team"], name="verification_once_per_team_phase")]
+
+    def __str__(self) -> str:
+        return f"Verification of {self.team} ({self.phase}): {self.state}"
