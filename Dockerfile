@@ -14,4 +14,4 @@ RUN SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --noinp
     && mkdir -p /data/media /data/ground_truth && chown -R lid:lid /data
 USER lid
 EXPOSE 8000
-CMD ["gunicorn", "lidserver.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "600"]
+CMD ["bin/web"]

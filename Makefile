@@ -60,11 +60,12 @@ bench: $(STAMP)
 bench-web: $(STAMP)
 	$(PY) -m bench.web
 
+# The same scripts docker-compose runs (bin/worker, bin/beat); the tests start bin/worker too.
 worker: $(STAMP)
-	$(VENV)/bin/celery -A lidserver worker --loglevel=INFO --concurrency=2
+	PYTHON=$(PY) bin/worker
 
 beat: $(STAMP)
-	$(VENV)/bin/celery -A lidserver beat --loglevel=INFO
+	PYTHON=$(PY) bin/beat
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 from dataclasses import dataclass
@@ -89,8 +88,9 @@ def _json(phase: Phase, board: str, rows: list[dict[str, Any]]) -> str:
 
 
 def _md_cell(text: str) -> str:
-    """A table cell: HTML escaped (a Markdown renderer would run it), pipes and newlines neutralised."""
-    text = html.escape(text, quote=False)
+    """A table cell: no HTML tag (a Markdown renderer would run it: < and > become entities), pipes
+    and newlines neutralised. A bare & renders as itself, so it is left alone."""
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 

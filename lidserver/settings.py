@@ -126,6 +126,10 @@ ARCHIVE_MAX_UNCOMPRESSED_BYTES = env.int("ARCHIVE_MAX_UNCOMPRESSED_BYTES", defau
 ARCHIVE_MAX_RATIO = env.float("ARCHIVE_MAX_RATIO", default=200.0)
 ARCHIVE_MAX_PIXELS = env.int("ARCHIVE_MAX_PIXELS", default=40_000_000)
 MAX_DECLARED_PARAMETERS = 150_000_000
+# Verification: how many ranks of each closed test board are asked for their inference code, and
+# the largest code archive they may upload.
+VERIFICATION_TOP = env.int("VERIFICATION_TOP", default=3)
+VERIFICATION_MAX_CODE_BYTES = env.int("VERIFICATION_MAX_CODE_BYTES", default=2 * 2**30)
 
 # Scoring: how long a submission may sit in queued/running before beat re-queues it, and how
 # many attempts the platform makes before it fails the submission (without charging the team).

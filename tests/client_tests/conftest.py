@@ -92,15 +92,11 @@ def phase(transactional_db: Any) -> Any:
 
 @pytest.fixture
 def ground_truth(phase: Any, settings: Any, synthetic: Synthetic) -> Any:
-    """The synthetic ground truth packed into this test's GROUND_TRUTH_ROOT and loaded into the phase."""
-    import evaluation
+    """The synthetic ground truth loaded into the phase the way organizers do (load_ground_truth)."""
+    from challenges.ground_truth import ground_truth_load
 
-    relative = "lid2020/track1-test.store"
-    info = evaluation.pack_ground_truth(1, synthetic.gt_dir, Path(settings.GROUND_TRUTH_ROOT) / relative)
-    phase.ground_truth_path = relative
-    phase.ground_truth_checksum = info.checksum
-    phase.image_count = info.image_count
-    phase.save()
+    ground_truth_load(phase=phase, source=synthetic.gt_dir)
+    phase.refresh_from_db()
     return phase
 
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import kombu.pools
 import pytest
 from django.db import connection
 
@@ -29,8 +30,10 @@ def point_celery_at(url: str) -> Callable[[], None]:
     old_env, old_conf = os.environ.get("CELERY_BROKER_URL"), app.conf.broker_url
 
     def switch(to: str, env: str | None) -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # Celery's pools live in kombu's global registries, keyed by broker URL: closing one and
+        # keeping the registry entry would leave a closed pool for the next test on that URL
+        # ("Acquire on closed pool"). reset() closes every pool and empties the registries.
+        kombu.pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
         if env is None:

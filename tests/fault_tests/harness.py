@@ -177,30 +177,18 @@ def rss_bytes(pid: int) -> int:
 
 
 class Worker:
-    """``celery -A lidserver worker --pool=prefork --concurrency=1`` with the test's environment."""
+    """``bin/worker`` (docker-compose's worker command) with the test's environment and pool size."""
 
     def __init__(self, env: dict[str, str], log: Path, *, concurrency: int = 1, prefix: list[str] | None = None):
-        self.env = {**os.environ, **env}
+        self.env = {**os.environ, **env, "PYTHON": str(VENV_BIN / "python"), "WORKER_CONCURRENCY": str(concurrency)}
         self.log = log
         self.concurrency = concurrency
         self.prefix = prefix or []
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, *, wait: bool = True) -> Worker:
-        command = [
-            *self.prefix,
-            str(VENV_BIN / "celery"),
-            "-A",
-            "lidserver",
-            "worker",
-            "--pool=prefork",
-            f"--concurrency={self.concurrency}",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            f"--hostname=lidtest{os.getpid()}-{time.monotonic_ns()}@%h",
-        ]
+        # bin/worker is docker-compose's worker command; the pool size comes from WORKER_CONCURRENCY.
+        command = [*self.prefix, str(ROOT / "bin" / "worker"), f"--hostname=lidtest{os.getpid()}-{time.monotonic_ns()}@%h"]
         handle = self.log.open("ab")
         self.proc = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT)
         if wait:

@@ -117,3 +117,27 @@ def test_core_refusal_becomes_a_command_error(tmp_path):  # type: ignore[no-unty
 def test_unknown_phase(tmp_path):  # type: ignore[no-untyped-def]
     with pytest.raises(CommandError, match="No phase test of track 1 in challenge 'lid2020'; load the challenge first"):
         load(tmp_path)
+
+
+def test_challenge_may_be_left_out_when_there_is_only_one(synthetic):  # type: ignore[no-untyped-def]
+    phase = PhaseFactory(image_count=4)
+    out = io.StringIO()
+    call_command("load_ground_truth", "--track", "1", "--split", "test", str(synthetic / "gt"), stdout=out)
+    phase.refresh_from_db()
+    assert phase.ground_truth_path == "lid2020/track1/test"
+
+
+def test_challenge_must_be_named_when_there_are_several(synthetic):  # type: ignore[no-untyped-def]
+    PhaseFactory(image_count=4)
+    PhaseFactory(image_count=4, track__challenge__slug="other", track__challenge__short_title="Other")
+    with pytest.raises(CommandError, match=r"^Say which challenge with --challenge SLUG: there are several"):
+        call_command("load_ground_truth", "--track", "1", "--split", "test", str(synthetic / "gt"))
+
+
+def test_image_ids_are_stored_for_the_upload_check(synthetic):  # type: ignore[no-untyped-def]
+    """The web process checks names against these, so it never opens the store itself."""
+    from challenges.models import GroundTruthNames
+
+    phase = PhaseFactory(image_count=4)
+    load(synthetic / "gt")
+    assert GroundTruthNames.objects.get(phase=phase).names == [f"ILSVRC2013_lid_0000000{i}" for i in range(1, 5)]

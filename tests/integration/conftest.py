@@ -69,12 +69,8 @@ class WorkerProcess:
     def start(self) -> WorkerProcess:
         assert self.process is None or self.process.poll() is not None, "the worker is already running"
         offset = len(self.log())
-        command = [
-            sys.executable, "-m", "celery", "-A", "lidserver", "worker",
-            "--pool=prefork", "--concurrency=1", "-Q", "celery", "--loglevel=INFO",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "-n", f"lidtest-{uuid.uuid4().hex[:8]}@%h",
-        ]  # fmt: skip
+        # bin/worker is docker-compose's worker command; one pool process here (WORKER_CONCURRENCY).
+        command = [str(ROOT / "bin" / "worker"), "--hostname", f"lidtest-{uuid.uuid4().hex[:8]}@%h"]
         with open(self.log_path, "ab") as log:
             # A new session, so stopping it reaches the pool's children too.
             self.process = subprocess.Popen(
@@ -131,6 +127,8 @@ def worker_env(settings: Any, **extra: str) -> dict[str, str]:
         GROUND_TRUTH_ROOT=str(settings.GROUND_TRUTH_ROOT),
         SCORING_MAX_ATTEMPTS=str(settings.SCORING_MAX_ATTEMPTS),
         PYTHONUNBUFFERED="1",
+        PYTHON=sys.executable,
+        WORKER_CONCURRENCY="1",
         **extra,
     )
     return env
@@ -141,6 +139,11 @@ def celery_worker_factory(transactional_db: Any, settings: Any, tmp_path: Path) 
     """Make (and at teardown stop) worker processes: ``celery_worker_factory(**extra_env)``."""
     assert not settings.CELERY_TASK_ALWAYS_EAGER, "integration tests need tasks sent to the broker"
     purge_broker(settings.CELERY_BROKER_URL)
+    # This process publishes where the worker listens, on fresh connections (an earlier test may
+    # have pointed Celery at a private broker that no longer runs).
+    from tests.fault_tests.conftest import point_celery_at
+
+    undo = point_celery_at(settings.CELERY_BROKER_URL)
     workers: list[WorkerProcess] = []
 
     def make(**extra_env: str) -> WorkerProcess:
@@ -148,10 +151,13 @@ def celery_worker_factory(transactional_db: Any, settings: Any, tmp_path: Path) 
         workers.append(worker)
         return worker.start()
 
-    yield make
-    for worker in workers:
-        worker.stop()
-    purge_broker(settings.CELERY_BROKER_URL)
+    try:
+        yield make
+    finally:
+        for worker in workers:
+            worker.stop()
+        undo()
+        purge_broker(settings.CELERY_BROKER_URL)
 
 
 @pytest.fixture

@@ -83,8 +83,11 @@ def wait_for(predicate: Any, timeout: float, what: str, worker: Any = None) -> A
         if value:
             return value
         time.sleep(0.05)
+    from lidserver.celery import app
+
     log = worker.log() if worker is not None else ""
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}\n{log}")
+    broker = app.conf.broker_write_url or app.conf.broker_url
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (tasks sent to {broker})\n{log}")
 
 
 def cli_metrics(track: int, store: Path, pred: Path) -> dict[str, Any]:

@@ -28,7 +28,7 @@ def _slow_reference(stats_path: str, track: int) -> tuple[float, float]:
     rng = np.random.default_rng(0)
     values = []
     if track == 3:
-        curves = data["curves"].astype(np.float64)
+        curves = data["curves"].astype(np.float64) / 65535  # stored as uint16 steps of 1/65535
         n = len(curves)
         for _ in range(1000):
             drawn = rng.integers(0, n, size=n)

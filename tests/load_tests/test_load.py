@@ -58,18 +58,10 @@ def cached_split(track: int, count: int, seed: int = 0) -> tuple[Path, Path]:
 
 def start_gunicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = harness.free_port()
-    command = [
-        str(harness.VENV_BIN / "gunicorn"),
-        "lidserver.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--threads",
-        "4",
-        "--timeout",
-        "60",
-    ]
+    # bin/web is docker-compose's web command, here with 2 workers on a free loopback port.
+    command = [str(harness.ROOT / "bin" / "web")]
+    env = {**env, "GUNICORN": str(harness.VENV_BIN / "gunicorn"), "BIND": f"127.0.0.1:{port}", "WEB_WORKERS": "2",
+           "WEB_TIMEOUT": "60"}  # fmt: skip
     proc = subprocess.Popen(
         command, cwd=harness.ROOT, env={**os.environ, **env}, stdout=log.open("ab"), stderr=subprocess.STDOUT
     )

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.test import APIClient
 
+from challenges.models import GroundTruthNames
 from tests.factories import ChallengeFactory, PhaseFactory, TeamFactory, TrackFactory, UserFactory
 from tests.security_tests import hostile
 
@@ -102,6 +103,8 @@ def make_upload_world(
         ground_truth_path=store_rel,
         ground_truth_checksum=getattr(info, "checksum", ""),
     )
+    # What load_ground_truth records besides the store: the ids the web process checks uploads against.
+    GroundTruthNames.objects.create(phase=phase, names=sorted(gt))
     user = UserFactory(username=f"uploader{track}")
     team = TeamFactory(challenge=challenge, name=f"Uploaders {track}", captain=user)
     client = APIClient()

@@ -1,11 +1,11 @@
-"""``manage.py load_ground_truth --challenge lid2020 --track 1 --split test PATH``."""
+"""``manage.py load_ground_truth [--challenge lid2020] --track 1 --split test PATH``."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from challenges.ground_truth import ground_truth_load
-from challenges.models import Phase
+from challenges.models import Challenge, Phase
 from lidserver.errors import ApplicationError
 
 
@@ -13,12 +13,22 @@ class Command(BaseCommand):
     help = "Pack a folder (or zip) of ground-truth PNGs as a phase's ground truth, outside MEDIA_ROOT."
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
-        parser.add_argument("--challenge", required=True, help="The challenge's slug, e.g. lid2020.")
+        parser.add_argument(
+            "--challenge", help="The challenge's slug, e.g. lid2020 (may be left out when there is only one challenge)."
+        )
         parser.add_argument("--track", required=True, type=int, choices=[1, 2, 3])
         parser.add_argument("--split", required=True, choices=[c.value for c in Phase.Split])
         parser.add_argument("path", help="A folder of <image id>.png files or a zip of them.")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        if not options["challenge"]:
+            slugs = list(Challenge.objects.values_list("slug", flat=True)[:2])
+            if len(slugs) != 1:
+                raise CommandError(
+                    "Say which challenge with --challenge SLUG: "
+                    + (f"there are several ({', '.join(slugs)}...)." if slugs else "none is loaded yet (manage.py load_challenge).")
+                )
+            options["challenge"] = slugs[0]
         phase = (
             Phase.objects.select_related("track__challenge")
             .filter(track__challenge__slug=options["challenge"], track__number=options["track"], split=options["split"])
