@@ -3,7 +3,8 @@ pytest-django's ``live_server``.
 
 Shared fixtures for every app's browser tests:
 
-- ``browser``: one Chromium per test session (nothing is downloaded; skipped when not installed).
+- ``browser`` (defined in tests/conftest.py, for every app's browser tests): one Chromium per test
+  session (nothing is downloaded; skipped when not installed).
 - ``browser_page``: a fresh context and page per test; ``browser_page.console_errors`` lists the
   page's JavaScript errors and ``browser_page.failed_responses`` its HTTP answers >= 400 (but
   /favicon.ico), so a test can assert there were none.
@@ -19,7 +20,6 @@ live server runs in another thread and sees only committed data.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,18 +42,6 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PAGE_TIMEOUT_MS = 20_000
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (`make chromium` installs it).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

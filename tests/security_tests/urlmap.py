@@ -146,6 +146,8 @@ TABLE: dict[str, Row] = {
     "api:verification-code": Row(POST_ONLY_API, lambda w: {"request_id": w.verification_a.pk}),
     "api:schema": Row(PUBLIC),
     "api:docs": Row(PUBLIC),
+    # Any /api/ address without a route: the JSON error body, for everyone.
+    "api:not-found": Row(_e("404 404 404 404 404"), lambda w: {"path": "no-such-endpoint/"}),
 }
 
 

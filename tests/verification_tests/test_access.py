@@ -100,11 +100,12 @@ def test_api_upload_by_member_and_404_for_others(setup):  # type: ignore[no-unty
 
 
 def test_banner_on_team_pages(client, setup):  # type: ignore[no-untyped-def]
-    from django.template import Context, Template
-
+    """The asked team sees the notice on its team page; a team that was not asked sees none."""
     teams, request = setup
-    html = Template("{% load verification %}{% verification_banner team %}").render(Context({"team": teams[0]}))
+    slug = request.phase.track.challenge.slug
+    client.login(username=teams[0].captain.username, password=PASSWORD)
+    html = client.get(f"/c/{slug}/team/").content.decode()
     assert reverse("verification:upload", args=[request.pk]) in html and "ranked 1" in html
-    assert "Verification" not in Template("{% load verification %}{% verification_banner team %}").render(
-        Context({"team": teams[1]})
-    )
+    client.login(username=teams[1].captain.username, password=PASSWORD)
+    page = client.get(f"/c/{slug}/team/")
+    assert page.status_code == 200 and "verification-banner" not in page.content.decode()
