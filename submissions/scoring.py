@@ -83,8 +83,8 @@ def _claim(submission_id: int) -> tuple[Submission, int] | None:
             .filter(pk=submission_id)
             .first()
         )
-        if sub is None or sub.status != Status.QUEUED:
-            logger.info("Submission %s is not queued (%s); nothing to do", submission_id, sub and sub.status)
+        if sub is None or sub.status not in (Status.UPLOADED, Status.QUEUED):
+            logger.info("Submission %s is not waiting (%s); nothing to do", submission_id, sub and sub.status)
             return None
         sub.status, sub.started_at = Status.RUNNING, timezone.now()
         sub.attempts += 1
@@ -216,14 +216,16 @@ def _crashed(sub: Submission, attempt: int, error: Exception) -> str | None:
 
 
 def submissions_requeue_stuck(*, now: Any = None) -> dict[str, int]:
-    """Rescue submissions stuck in queued/running (a lost message, a killed worker).
+    """Rescue submissions stuck in uploaded/queued/running (a broker that was down, a lost message,
+    a killed worker).
 
     Rows locked by a worker that is busy with them right now are skipped (``skip_locked``).
     """
     now = now or timezone.now()
     cutoff = now - settings.SCORING_STUCK_AFTER
     stuck_q = (
-        Q(status=Status.QUEUED, queued_at__lt=cutoff)
+        Q(status=Status.UPLOADED, created_at__lt=cutoff)
+        | Q(status=Status.QUEUED, queued_at__lt=cutoff)
         | Q(status=Status.RUNNING, started_at__lt=cutoff)
         | Q(status=Status.RUNNING, started_at__isnull=True, queued_at__lt=cutoff)
     )

@@ -240,8 +240,8 @@ def _accept(fields: dict[str, Any], staged: StagedUpload) -> Submission:
             _check_rejected_cap(team=team, phase=phase)
             _check_duplicate(fields)
             _check_limits(team=team, phase=phase)
-            now = timezone.now()
-            sub = Submission(**fields, status=Status.QUEUED, queued_at=now)
+            # `uploaded` until the scoring task is handed to the broker (enqueue_scoring, on commit).
+            sub = Submission(**fields, status=Status.UPLOADED)
             sub.archive.name = stored_name
             sub.save()
             submission_id = sub.pk
@@ -250,11 +250,18 @@ def _accept(fields: dict[str, Any], staged: StagedUpload) -> Submission:
         # No orphan files: whatever refused or broke the insert, the stored archive goes too.
         archive_delete(stored_name)
         raise
+    sub.refresh_from_db()  # on commit it was queued (or, with tasks run in-process, already scored)
     return sub
 
 
 def enqueue_scoring(*, submission_id: int, countdown: float | None = None) -> None:
-    """Send the scoring task; if the broker is down the row stays queued and beat re-queues it later."""
+    """Send the scoring task, then mark a just-uploaded row ``queued``.
+
+    If the broker cannot be reached the row keeps its status (``uploaded``, or ``queued`` for a
+    retry) and beat's ``requeue_stuck_submissions`` sends it again later. The worker accepts an
+    ``uploaded`` row too, so a message that arrives before the update below is not lost; the update
+    is guarded on ``uploaded`` and leaves a row the worker has claimed alone.
+    """
     from submissions.tasks import score_submission  # the tasks module imports the scoring services
 
     try:
@@ -263,6 +270,10 @@ def enqueue_scoring(*, submission_id: int, countdown: float | None = None) -> No
         logger.exception(
             "Could not enqueue scoring of submission %s; requeue_stuck_submissions will retry", submission_id
         )
+        return
+    Submission.objects.filter(pk=submission_id, status=Status.UPLOADED).update(
+        status=Status.QUEUED, queued_at=timezone.now()
+    )
 
 
 def submission_set_representative(*, submission: Any, user: Any) -> Submission:

@@ -127,7 +127,9 @@ def test_redis_stopped_during_an_upload_the_submission_is_recorded_and_scored_la
     assert time.monotonic() - started < 30, "the upload must not hang on a missing broker"
     assert response.status_code == 201, response.json()
     sub_id = response.json()["id"]
-    assert Submission.objects.get(pk=sub_id).status == Status.QUEUED
+    # Stored, but its task could not be sent: it says so (`uploaded`, not `queued`), in the answer too.
+    assert response.json()["status"] == "uploaded"
+    assert Submission.objects.get(pk=sub_id).status == Status.UPLOADED
 
     private_broker.start()
     worker = start_worker()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -52,8 +53,8 @@ def test_a_score_lands_live_and_figure_1_is_drawn(page, live_server, tmp_path) -
     shot = tmp_path / "leaderboard-track3.png"
     page.locator(".curves-card").screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
-    DOCS_IMAGE.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shot, DOCS_IMAGE)
+    if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":  # README's picture; a test run leaves docs/ alone
+        shutil.copyfile(shot, DOCS_IMAGE)
 
     # A phone: the table scrolls inside its card, the page itself does not scroll sideways.
     page.set_viewport_size({"width": 390, "height": 844})

@@ -239,7 +239,7 @@ def test_choosing_the_representative(
     assert response.status_code == 409
     assert response.json() == {
         "code": "not_scored",
-        "message": f"Only a scored submission can represent your team; submission {pending.pk} is queued.",
+        "message": f"Only a scored submission can represent your team; submission {pending.pk} is uploaded.",
         "detail": None,
     }
     assert not math.isnan(Submission.objects.get(pk=good.pk).score)
@@ -261,3 +261,18 @@ def test_a_failure_while_writing_the_result_is_retried_like_a_crash(
     assert "RuntimeError: board is broken" in sub.staff_log
     assert enqueued == [{"submission_id": sub.pk, "countdown": 30}]
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_requeue_sends_uploads_whose_task_never_reached_the_broker(
+    run: Any, phase: Any, team: Any, enqueued: list
+) -> None:
+    """A row left `uploaded` (the broker was down at upload time) is sent again once it is old enough."""
+    old = _row(phase, team, Status.UPLOADED, 0, dt.timedelta(hours=2), 1)
+    Submission.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(hours=2), queued_at=None)
+    fresh = _row(phase, team, Status.UPLOADED, 0, dt.timedelta(0), 2)  # its enqueue may still be under way
+    Submission.objects.filter(pk=fresh.pk).update(queued_at=None)
+    assert run(requeue_stuck_submissions) == {"requeued": 1, "failed": 0}
+    assert dict(Submission.objects.values_list("pk", "status")) == {old.pk: Status.QUEUED, fresh.pk: Status.UPLOADED}
+    assert [call["submission_id"] for call in enqueued] == [old.pk]
+    assert "stuck in uploaded" in Submission.objects.get(pk=old.pk).staff_log
