@@ -56,9 +56,12 @@ test-slow: $(STAMP) chromium
 bench: $(STAMP)
 	$(PY) -m bench
 
-# Leaderboard latency under load on a local gunicorn (see README, Performance).
+# Leaderboard latency under load on a local gunicorn (see README, Performance). It seeds its own
+# PostgreSQL database (lidbench, created if missing; BENCH_DATABASE_URL to use another).
 bench-web: $(STAMP)
-	$(PY) -m bench.web
+	psql "$${BENCH_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -tAc "SELECT 1 FROM pg_database WHERE datname='lidbench'" | grep -q 1 \
+		|| psql "$${BENCH_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -c "CREATE DATABASE lidbench"
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/lidbench} $(PY) -m bench.web
 
 # The same scripts docker-compose runs (bin/worker, bin/beat); the tests start bin/worker too.
 worker: $(STAMP)
