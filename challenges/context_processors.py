@@ -10,7 +10,7 @@ from accounts.roles import user_is_organizer, user_is_verifier
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    return {
-        "is_organizer": user_is_organizer(request.user),
-        "is_verifier": user_is_verifier(request.user),
-    }
+    # An error page for a request refused before the authentication middleware ran (a bad Host
+    # header, say) has no user: it gets the anonymous navigation instead of a second error.
+    user = getattr(request, "user", None)
+    return {"is_organizer": user_is_organizer(user), "is_verifier": user_is_verifier(user)}

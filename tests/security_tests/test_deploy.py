@@ -61,3 +61,54 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 def test_account_urls_are_where_the_contract_says(name, kwargs, path):
     """docs/CONTRACT.md fixes these paths; links in e-mails and the CLI's messages depend on them."""
     assert reverse(name, kwargs=kwargs) == path
+
+
+@pytest.mark.integration
+def test_compose_health_check_passes_against_bin_web_with_production_settings(tmp_path):
+    """docker-compose's web service runs bin/web and checks it with bin/healthcheck: so does this test,
+    with production settings (HTTPS redirect on, only the public host allowed)."""
+    import socket
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "SECURE_", "SESSION_", "CSRF_")) and key not in ("DEBUG", "SECRET_KEY")
+    }
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="k" * 20 + "production-secret-key-that-is-long-and-random-9f8e7d6c5b4a3f2e1d0c",
+        ALLOWED_HOSTS="lid.example.org,.example.org",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'health.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "static"),
+        BIND=f"127.0.0.1:{port}",
+        WEB_WORKERS="1",
+        GUNICORN=str(Path(sys.executable).parent / "gunicorn"),
+    )
+    health = [sys.executable, str(ROOT / "bin" / "healthcheck")]
+    web = subprocess.Popen(
+        [str(ROOT / "bin" / "web")], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "web.log", "wb")
+    )
+    try:
+        deadline, result = time.monotonic() + 30, None
+        while time.monotonic() < deadline:
+            result = subprocess.run(health, cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+            if result.returncode == 0:
+                break
+            time.sleep(0.3)
+        assert result is not None and result.returncode == 0, result and result.stderr
+        # Any other page is still redirected to HTTPS, and an unknown host is still refused.
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/", headers={"Host": "lid.example.org"})
+        assert conn.getresponse().status == 301
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/healthz", headers={"Host": "evil.test"})
+        assert conn.getresponse().status == 400
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
