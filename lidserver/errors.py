@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
@@ -73,7 +74,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response(
             error_body(
                 "request_too_large",
-                "A form field of this request is larger than the server accepts (2 MiB); "
+                "A form field of this request is larger than the server accepts "
+                f"({settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20} MiB); "
                 "shorten it, and send the archive itself as the file field.",
             ),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,

@@ -36,11 +36,11 @@ _MAGIC = {".zip": (b"PK\x03\x04", b"PK\x05\x06"), ".tar.gz": (b"\x1f\x8b",), ".t
 
 def verification_top(phase: Phase | None = None) -> int:
     """How many teams per phase are asked (LID: the top 3)."""
-    return int(getattr(settings, "VERIFICATION_TOP", 3))
+    return int(settings.VERIFICATION_TOP)
 
 
 def max_code_bytes() -> int:
-    return int(getattr(settings, "VERIFICATION_MAX_CODE_BYTES", 2 * 2**30))
+    return int(settings.VERIFICATION_MAX_CODE_BYTES)
 
 
 def verification_request_top_teams(

@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 
+from tests.celery_broker import point_celery_at
+
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 60.0
 
@@ -141,8 +143,6 @@ def celery_worker_factory(transactional_db: Any, settings: Any, tmp_path: Path) 
     purge_broker(settings.CELERY_BROKER_URL)
     # This process publishes where the worker listens, on fresh connections (an earlier test may
     # have pointed Celery at a private broker that no longer runs).
-    from tests.fault_tests.conftest import point_celery_at
-
     undo = point_celery_at(settings.CELERY_BROKER_URL)
     workers: list[WorkerProcess] = []
 

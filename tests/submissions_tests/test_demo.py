@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Team, User
-from challenges.models import Phase
+from challenges.models import GroundTruthNames, Phase
 from submissions.models import Submission
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,7 @@ def test_demo_setup_scores_submissions_and_is_idempotent(tmp_path: Path, setting
     for phase in phases:
         assert (Path(settings.GROUND_TRUTH_ROOT) / phase.ground_truth_path).exists()
         assert len(phase.ground_truth_checksum) == 64 and phase.ground_truth_loaded_at is not None
+        assert len(GroundTruthNames.objects.get(phase=phase).names) == 6  # what uploads are checked against
         assert phase.is_open() and not phase.is_past_deadline()
         scores = list(Submission.objects.filter(phase=phase).values_list("status", "score"))
         assert len(scores) == 5  # Alpha 2, Beta 1, Gamma 2
@@ -58,3 +59,8 @@ def test_demo_setup_scores_submissions_and_is_idempotent(tmp_path: Path, setting
     assert "existing account kept" in again
     assert User.objects.get(username="organizer").check_password(password)
     assert Phase.objects.filter(image_count=6).count() == 6
+
+    # A store loaded before its image ids were recorded (an older demo database) is loaded again.
+    GroundTruthNames.objects.filter(phase__track__number=1).delete()
+    run(tmp_path / "demo-data")
+    assert GroundTruthNames.objects.filter(phase__track__number=1).count() == 2

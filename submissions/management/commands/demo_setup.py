@@ -30,7 +30,7 @@ from accounts.models import Membership, Team, User
 from accounts.roles import VERIFIERS_GROUP
 from accounts.services import team_create, team_join
 from challenges.ground_truth import ground_truth_load
-from challenges.models import Phase
+from challenges.models import GroundTruthNames, Phase
 from challenges.services import challenge_load
 from lidserver.errors import ApplicationError
 from submissions.models import PENDING_STATUSES, Status, Submission
@@ -117,7 +117,8 @@ class Command(BaseCommand):
             phase.image_count = count
             phase.save(update_fields=["image_count"])
         store = Path(settings.GROUND_TRUTH_ROOT) / phase.ground_truth_path if phase.ground_truth_path else None
-        if not fresh and store is not None and store.exists() and phase.ground_truth_checksum:
+        ids_recorded = GroundTruthNames.objects.filter(phase=phase).exists()  # what uploads are checked against
+        if not fresh and store is not None and store.exists() and phase.ground_truth_checksum and ids_recorded:
             return folder
         try:
             ground_truth_load(phase=phase, source=folder / "gt")
