@@ -1,4 +1,4 @@
-"""Command line: ``python -m evaluation {score,check,pack,synth} ...`` (run with ``-h`` for help).
+"""Command line: ``python -m evaluation {score,check,pack,synth,warm-up} ...`` (run with ``-h`` for help).
 
 Exit status: 0 on success, 2 when the archive is refused (its message on stderr, and with
 ``--json`` also ``{"code", "message"}`` on stdout), 1 when the ground truth or the command is wrong.
@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from evaluation.accelerators import available, warm_up
 from evaluation.archive import ArchiveLimits, check_archive
 from evaluation.bootstrap import bootstrap_interval
 from evaluation.errors import GroundTruthError, SubmissionFormatError
@@ -58,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--workers", type=int, default=1)
     synth.add_argument("--no-prediction", action="store_true", help="ground truth only")
     synth.add_argument("out")
+
+    commands.add_parser("warm-up", help="compile numba's loops into its cache (a container build runs this)")
     return parser
 
 
@@ -125,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "pack":
             info = pack_ground_truth(args.track, args.source, args.store)
             print(f"Packed {info.image_count:,} track {info.track} images into {info.path} (checksum {info.checksum}).")
+            return 0
+        if args.command == "warm-up":
+            print("Accelerators: " + (", ".join(f"{k} {v}" for k, v in available().items()) or "none"))
+            print("\n".join(warm_up()))
             return 0
         made = make_synthetic(
             args.track, args.count, args.out, args.seed, prediction=not args.no_prediction, workers=args.workers

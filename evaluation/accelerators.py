@@ -1,15 +1,23 @@
-"""Optional C libraries that make decoding faster; everything works without them.
+"""Optional libraries that make scoring faster; everything works without them.
 
 ``deflate`` (libdeflate): one-shot inflate with a hard output size and fast CRC-32/Adler-32.
-``pyspng`` (libspng): C unfiltering of PNG rows. Without them zlib, numpy and Pillow do the work.
+``numba``: compiled loops for PNG unfiltering and the per-image counting (:mod:`evaluation.jit`),
+imported on first use only, so a process that never scores (the web server) does not load it.
+``pyspng`` (libspng): C unfiltering of PNG rows, used when numba is not installed. Without any of
+them zlib, numpy and Pillow do the work. ``LID_SCORING_NO_JIT=1`` in the environment switches
+numba off (to compare, or if its compiler misbehaves on some machine).
 
->>> set(available()) <= {"deflate", "pyspng"}
+>>> set(available()) <= {"deflate", "numba", "pyspng"}
 True
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import importlib.metadata
+import os
+import warnings
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -29,8 +37,72 @@ crc32: Callable[..., int] = zlib.crc32 if libdeflate is None else libdeflate.crc
 adler32: Callable[..., int] = zlib.adler32 if libdeflate is None else libdeflate.adler32
 
 
+def _numba_version() -> str | None:
+    if os.environ.get("LID_SCORING_NO_JIT"):
+        return None
+    try:
+        return importlib.metadata.version("numba")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+@functools.cache
+def jit() -> Any:
+    """The module of compiled kernels, :mod:`evaluation.jit`, or None without numba.
+
+    Imports numba the first time it is called (a few tenths of a second); kernels compiled
+    before are loaded from numba's cache.
+
+    Examples
+    --------
+    >>> kernels = jit()
+    >>> kernels is None or callable(kernels.unfilter_rows_into)
+    True
+    """
+    if _numba_version() is None:
+        return None
+    try:
+        return importlib.import_module("evaluation.jit")
+    except Exception as error:  # numba cannot load (built for another numpy), or no cache folder is writable
+        warnings.warn(f"scoring without numba's compiled loops: {error}", RuntimeWarning, stacklevel=2)
+        return None
+
+
+def warm_up() -> list[str]:
+    """Compile (or load from numba's cache) the kernels by scoring a tiny synthetic set per track.
+
+    A container image runs this once at build time, so that no submission waits for the compiler.
+
+    Returns
+    -------
+    list of str
+        What was done, one line per track.
+
+    Examples
+    --------
+    >>> len(warm_up())
+    3
+    """
+    import tempfile
+
+    from evaluation.gt_pack import pack_ground_truth
+    from evaluation.scoring import score_archive
+    from evaluation.synth import make_synthetic
+
+    done = []
+    with tempfile.TemporaryDirectory() as folder:
+        for track in (1, 2, 3):
+            made = make_synthetic(track, 2, os.path.join(folder, str(track)), seed=0, alternative=False)
+            assert made.pred_zip is not None
+            store = pack_ground_truth(track, made.gt_dir, os.path.join(folder, f"store{track}")).path
+            for truth in (made.gt_dir, store):  # a store's arrays are read-only: numba compiles those apart
+                score_archive(track, truth, made.pred_zip)
+            done.append(f"track {track}: scored with {'compiled loops' if jit() else 'numpy'}")
+    return done
+
+
 def available() -> dict[str, str]:
-    """Installed accelerators and their versions.
+    """Installed accelerators and their versions (numba without importing it).
 
     Examples
     --------
@@ -38,4 +110,8 @@ def available() -> dict[str, str]:
     True
     """
     found = {"deflate": libdeflate, "pyspng": pyspng}
-    return {name: str(getattr(module, "__version__", "?")) for name, module in found.items() if module is not None}
+    versions = {name: str(getattr(module, "__version__", "?")) for name, module in found.items() if module is not None}
+    numba_version = _numba_version()
+    if numba_version is not None:
+        versions["numba"] = numba_version
+    return dict(sorted(versions.items()))

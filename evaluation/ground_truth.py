@@ -113,6 +113,17 @@ class GroundTruth:
         """
         return self._labels(name)
 
+    def mask_bits(self, name: str) -> npt.NDArray[np.uint8]:
+        """Track 3: the object mask packed eight pixels a byte (``numpy.packbits`` of its rows).
+
+        Examples
+        --------
+        >>> gt = open_ground_truth(_example_folder(), track=3)
+        >>> np.unpackbits(gt.mask_bits("a"), count=6).tolist()
+        [0, 1, 1, 1, 1, 1]
+        """
+        return self._mask_bits(name)
+
     def histogram(self, name: str) -> npt.NDArray[np.int64]:
         """Counts of the 256 values of :meth:`labels`.
 
@@ -151,6 +162,9 @@ class GroundTruth:
 
     def _labels(self, name: str) -> npt.NDArray[np.uint8]:
         raise NotImplementedError
+
+    def _mask_bits(self, name: str) -> npt.NDArray[np.uint8]:
+        return np.packbits(self._labels(name).ravel() != 0)
 
     def _histogram(self, name: str) -> npt.NDArray[np.int64]:
         return self._labels_and_histogram(name)[1]
@@ -210,7 +224,8 @@ class PackedGroundTruth(GroundTruth):
         height, width = self._shapes[self._position[name]]
         return int(height), int(width)
 
-    def _labels(self, name: str) -> npt.NDArray[np.uint8]:
+    def _stored(self, name: str) -> tuple[npt.NDArray[np.uint8], int, int]:
+        """The image's bytes in ``labels.bin`` (track 3: packed bits), its height and width."""
         i = self._position[name]
         height, width = (int(v) for v in self._shapes[i])
         if self._descriptor < 0:
@@ -219,10 +234,18 @@ class PackedGroundTruth(GroundTruth):
         data = os.pread(self._descriptor, size, int(self._offsets[i]))
         if len(data) != size:
             raise GroundTruthError(f"the ground-truth store {self.path} is truncated at image {name}")
-        flat = np.frombuffer(data, dtype=np.uint8)
+        return np.frombuffer(data, dtype=np.uint8), height, width
+
+    def _labels(self, name: str) -> npt.NDArray[np.uint8]:
+        flat, height, width = self._stored(name)
         if self.track == 3:
             flat = np.unpackbits(flat, count=height * width)
         return flat.reshape(height, width)
+
+    def _mask_bits(self, name: str) -> npt.NDArray[np.uint8]:
+        if self.track != 3:
+            return super()._mask_bits(name)
+        return self._stored(name)[0]
 
     def _histogram(self, name: str) -> npt.NDArray[np.int64]:
         row = self._histograms[self._position[name]]

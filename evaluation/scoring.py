@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from evaluation import accelerators
 from evaluation.archive import DEFAULT_LIMITS, ArchiveLimits, ArchiveMember, check_archive
 from evaluation.errors import GroundTruthError, SubmissionFormatError
 from evaluation.ground_truth import GroundTruth, open_ground_truth
@@ -122,7 +123,7 @@ def _score_members(
                 labels, histogram = truth.labels_and_histogram(member.image_id)
                 intersections[i], unions[i] = seg.add(labels, histogram, prediction)
             else:
-                curve, inter, union = localization_image(truth.labels(member.image_id), prediction)
+                curve, inter, union = localization_image(truth.mask_bits(member.image_id), prediction, packed=True)
                 curves[i] = curve
                 pixel_inter += inter
                 pixel_union += union
@@ -194,8 +195,11 @@ def _score_in_pool(
     size = max(1, -(-len(members) // (workers * _CHUNKS_PER_WORKER)))
     jobs = [(start, members[start : start + size]) for start in range(0, len(members), size)]
     truth.close()
+    context = _pool_context()
+    if context.get_start_method() == "fork":
+        accelerators.jit()  # import numba once here: the forked workers inherit it
     try:
-        pool = _pool_context().Pool(workers, initializer=_start_worker, initargs=(spec, truth, zip_path, limits))
+        pool = context.Pool(workers, initializer=_start_worker, initargs=(spec, truth, zip_path, limits))
     except AssertionError:  # "daemonic processes are not allowed to have children"
         outcome = _score_members(spec, truth, zip_path, members, limits, 0)
         if isinstance(outcome, tuple):

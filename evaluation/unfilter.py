@@ -1,10 +1,12 @@
 """Undoing PNG row filters (PNG spec section 9) for 8-bit single-channel images.
 
-None, Sub and Up rows can be undone with numpy; Average and Paeth rows are sequential along the
-row, so they go to libspng (``pyspng``): the inflated rows are wrapped into an 8-bit gray PNG whose
-image data is stored uncompressed (libspng's own zlib is slow). Palette images are wrapped the
-same way, so their indices come back. numpy's own ``cumsum`` in uint8 is ~2 ns per pixel, so
-libspng is used for every filtered image when it is installed.
+Rows that all use filter type None are copied with numpy. Any other image goes to the compiled
+loop of :mod:`evaluation.jit` when numba is installed. Without it, Average and Paeth rows, which
+are sequential along the row, go to libspng (``pyspng``): the inflated rows are wrapped into an
+8-bit gray PNG whose image data is stored uncompressed (libspng's own zlib is slow); palette
+images are wrapped the same way, so their indices come back. numpy's own ``cumsum`` in uint8 is
+~2 ns per pixel, so libspng is used for every filtered image when it is installed; numpy alone
+undoes Sub and Up rows, and Pillow the rest.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def unfilter_rows(raw: bytes, height: int, width: int) -> npt.NDArray[np.uint8] 
     -------
     numpy.ndarray or None
         ``(height, width)`` uint8, or None for invalid filter types, or for Average/Paeth rows
-        when ``pyspng`` is not installed.
+        when neither numba nor ``pyspng`` is installed.
 
     Examples
     --------
@@ -51,6 +53,11 @@ def unfilter_rows(raw: bytes, height: int, width: int) -> npt.NDArray[np.uint8] 
         return np.array(rows[:, 1:])
     if highest > 4:
         return None  # invalid filter type: Pillow reports the damage
+    kernels = accelerators.jit()
+    if kernels is not None:
+        out = np.empty((height, width), np.uint8)
+        kernels.unfilter_rows_into(rows, out)
+        return out
     if _pyspng is not None:
         # libspng unfilters in C; hand it the inflated rows stored uncompressed (its zlib is slow)
         return _unfilter_with_spng(raw, height, width)

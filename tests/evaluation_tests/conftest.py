@@ -8,12 +8,24 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from evaluation import accelerators
+
 from .rejection_cases import SHAPES
 
 
 @pytest.fixture(autouse=True)
 def _media_and_ground_truth_in_tmp() -> None:
     """Overrides the project-wide fixture: these tests never touch Django settings."""
+
+
+@pytest.fixture(params=["compiled", "numpy"])
+def route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test on both routes: numba's compiled loops, and numpy with libspng."""
+    if request.param == "numpy":
+        monkeypatch.setattr(accelerators, "jit", lambda: None)
+    else:
+        assert accelerators.jit() is not None, "numba is in requirements.txt: the compiled route must be tested"
+    return str(request.param)
 
 
 @pytest.fixture()

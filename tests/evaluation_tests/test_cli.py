@@ -36,6 +36,21 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def test_importing_evaluation_does_not_load_numba() -> None:
+    # the web server imports evaluation to check archives; numba loads only when a PNG is decoded
+    code = "import sys, evaluation; print('numba' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def test_warm_up_command() -> None:
+    done = run("warm-up")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("Accelerators: ") and "numba " in lines[0]
+    assert lines[1:] == [f"track {t}: scored with compiled loops" for t in (1, 2, 3)]
+
+
 def test_score_json(made: Path) -> None:
     done = run(
         "score",

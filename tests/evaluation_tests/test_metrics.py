@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evaluation import TRACKS, ScoreResult
@@ -191,7 +191,7 @@ def random_pair(rng: np.random.Generator, track: int, shape: tuple[int, int]) ->
 
 
 @pytest.mark.parametrize("track", [1, 2])
-def test_segmentation_against_a_loop_reference(track: int) -> None:
+def test_segmentation_against_a_loop_reference(track: int, route: str) -> None:
     rng = np.random.default_rng(track)
     pairs = [random_pair(rng, track, (int(rng.integers(1, 30)), int(rng.integers(1, 30)))) for _ in range(25)]
     total = sum(loop_confusion(g, p, track) for g, p in pairs)
@@ -205,16 +205,33 @@ def test_segmentation_against_a_loop_reference(track: int) -> None:
         )
 
 
-@settings(max_examples=40, deadline=None, database=None)
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32 - 1), height=st.integers(1, 12), width=st.integers(1, 12), levels=st.integers(1, 256))
-def test_track3_against_the_threshold_loop(seed: int, height: int, width: int, levels: int) -> None:
+def test_track3_against_the_threshold_loop(route: str, seed: int, height: int, width: int, levels: int) -> None:
     rng = np.random.default_rng(seed)
     mask = (rng.random((height, width)) < rng.random()).astype(np.uint8)
     score_map = rng.integers(0, levels, (height, width)).astype(np.uint8)
-    assert np.allclose(localization_image(mask, score_map)[0], loop_curve(mask, score_map), rtol=0, atol=1e-15)
+    expected = loop_curve(mask, score_map)
+    assert np.allclose(localization_image(mask, score_map)[0], expected, rtol=0, atol=1e-15)
+    packed = localization_image(np.packbits(mask.ravel()), score_map, packed=True)[0]  # as a store holds it
+    assert np.allclose(packed, expected, rtol=0, atol=1e-15)
 
 
-def test_per_image_stats_sum_to_the_confusion_matrix() -> None:
+def test_track3_histograms_of_a_large_image_by_hand(route: str) -> None:
+    # 1003 x 7 pixels (not a multiple of 8): object where the column is < 3; score = column * 40
+    mask = np.zeros((1003, 7), np.uint8)
+    mask[:, :3] = 1
+    score_map = np.tile((np.arange(7) * 40).astype(np.uint8), (1003, 1))
+    _, inter, union = localization_image(mask, score_map)
+    # t = 41: the map is >= 41 in columns 2..6; intersection = column 2; union = columns 0..6
+    assert int(inter[41]) == 1003 and int(union[41]) == 7 * 1003
+    # t = 81: columns 3..6 predicted, none of them object; union = object (3 columns) + 4 columns
+    assert int(inter[81]) == 0 and int(union[81]) == 7 * 1003
+    # t = 241: nothing predicted; union = the object
+    assert int(inter[241]) == 0 and int(union[241]) == 3 * 1003
+
+
+def test_per_image_stats_sum_to_the_confusion_matrix(route: str) -> None:
     rng = np.random.default_rng(9)
     accumulator = SegmentationAccumulator(TRACKS[1])
     inter_sum = np.zeros(201, np.int64)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from evaluation import png, unfilter
+from evaluation import accelerators, png, unfilter
 from evaluation.png import PngProblem, decode_png, decode_png_with_pillow, read_png_header
 
 from .builders import pillow_png, png_bytes
@@ -21,7 +21,7 @@ def label_maps() -> st.SearchStrategy[np.ndarray]:
     return shapes.flatmap(lambda shape: arrays(np.uint8, shape, elements=st.integers(0, 255)))
 
 
-@settings(max_examples=60, deadline=None, database=None)
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     pixels=label_maps(),
     kinds=st.lists(st.integers(0, 4), min_size=1, max_size=5),
@@ -29,7 +29,7 @@ def label_maps() -> st.SearchStrategy[np.ndarray]:
     interlace=st.booleans(),
 )
 def test_every_filter_and_route_gives_the_pixels(
-    pixels: np.ndarray, kinds: list[int], color_type: int, interlace: bool
+    route: str, pixels: np.ndarray, kinds: list[int], color_type: int, interlace: bool
 ) -> None:
     data = png_bytes(pixels, color_type=color_type, kinds=kinds, interlace=interlace)
     assert np.array_equal(decode_png(data, LIMIT), pixels)
@@ -38,6 +38,7 @@ def test_every_filter_and_route_gives_the_pixels(
 
 @pytest.mark.parametrize("route", ["numpy", "pillow"])
 def test_routes_without_the_optional_accelerators(monkeypatch: pytest.MonkeyPatch, route: str) -> None:
+    monkeypatch.setattr(accelerators, "jit", lambda: None)
     monkeypatch.setattr(unfilter, "_pyspng", None)
     monkeypatch.setattr(png, "_libdeflate", None)
     rng = np.random.default_rng(3)
@@ -45,6 +46,19 @@ def test_routes_without_the_optional_accelerators(monkeypatch: pytest.MonkeyPatc
     kinds = [0, 1, 2] if route == "numpy" else [0, 1, 2, 3, 4]
     for color_type in (0, 3):
         assert np.array_equal(decode_png(png_bytes(pixels, color_type=color_type, kinds=kinds), LIMIT), pixels)
+
+
+@pytest.mark.parametrize("kinds", [[4], [4, 4, 4, 0], [3, 4], [1, 4, 4]])
+def test_compiled_paeth_rows_agree_with_pillow_on_smooth_maps(kinds: list[int]) -> None:
+    # Score-map-like gradients: neighbours differ by small signed steps, so the Paeth predictor's
+    # differences are often negative (a uint8 subtraction there once wrapped and miscounted).
+    rows, cols = np.mgrid[0:61, 0:53]
+    pixels = ((rows * 7 + cols * 5 + (rows * cols) % 11) % 256).astype(np.uint8)
+    pixels[20:40, 10:30] = 255 - pixels[20:40, 10:30]
+    assert accelerators.jit() is not None
+    data = png_bytes(pixels, kinds=kinds)
+    assert np.array_equal(decode_png(data, LIMIT), decode_png_with_pillow(data))
+    assert np.array_equal(decode_png(data, LIMIT), pixels)
 
 
 def test_pillow_written_label_maps(tmp_path: object) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from PIL import Image
 from evaluation import (
     TRACKS,
     ScoreResult,
+    accelerators,
     bootstrap_interval,
     load_per_image,
     make_synthetic,
@@ -52,6 +56,35 @@ def test_store_and_folder_score_identically(made: SyntheticSet) -> None:
     from_folder = score_archive(made.track, made.gt_dir, made.pred_zip)  # type: ignore[arg-type]
     assert from_store.metrics() == from_folder.metrics()
     assert open_ground_truth(store_of(made)).checksum == open_ground_truth(made.gt_dir, made.track).checksum
+
+
+def test_compiled_and_numpy_routes_score_identically(made: SyntheticSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert accelerators.jit() is not None
+    compiled = score_archive(made.track, store_of(made), made.pred_zip)  # type: ignore[arg-type]
+    monkeypatch.setattr(accelerators, "jit", lambda: None)
+    plain = score_archive(made.track, store_of(made), made.pred_zip)  # type: ignore[arg-type]
+    assert compiled.metrics() == plain.metrics()
+    if made.track == 3:
+        fields = ("curves", "pixel_intersection", "pixel_union")
+    else:
+        fields = ("confusion", "intersection", "union")
+    for field in fields:
+        assert np.array_equal(getattr(compiled, field), getattr(plain, field)), field
+
+
+def test_scoring_without_numba_in_a_fresh_interpreter(made: SyntheticSet) -> None:
+    # LID_SCORING_NO_JIT switches the compiled loops off; numba is then not even imported
+    code = (
+        "import sys; from evaluation import score_archive, accelerators; "
+        f"r = score_archive({made.track}, {str(store_of(made))!r}, {str(made.pred_zip)!r}); "
+        "print(accelerators.jit() is None, 'numba' in sys.modules, 'numba' in accelerators.available(), "
+        f"r.metrics()[{TRACKS[made.track].key_metric!r}])"
+    )
+    env = {**os.environ, "LID_SCORING_NO_JIT": "1"}
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, check=True)
+    expected = score_archive(made.track, store_of(made), made.pred_zip).metrics()[TRACKS[made.track].key_metric]  # type: ignore[arg-type]
+    assert out.stdout.split() == ["True", "False", "False", repr(expected)]
 
 
 def test_workers_score_identically(made: SyntheticSet) -> None:
