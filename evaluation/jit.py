@@ -139,7 +139,8 @@ def unfilter_rows_into(rows: U8Array, out: U8Array) -> bool:
     Returns
     -------
     bool
-        False if a row has a filter type above 4 (the image is damaged; ``out`` is then partial).
+        False if a row has a filter type above 4 (the image is damaged; ``out`` is then partial),
+        or if ``out`` is not ``(height, width)``.
 
     Examples
     --------
@@ -153,6 +154,8 @@ def unfilter_rows_into(rows: U8Array, out: U8Array) -> bool:
     """
     height = rows.shape[0]
     width = rows.shape[1] - 1
+    if out.shape[0] != height or out.shape[1] != width:
+        return False
     zeros = np.zeros(width, np.uint8)
     r = 0
     while r < height:
@@ -179,14 +182,18 @@ def _count_misses_between(
     predicted_misses: IntArray,
     start: int,
     stop: int,
-) -> None:
+) -> bool:
+    classes = misses.shape[0]
     for i in range(start, stop):
         label = _wide(truth[i])
         guess = _wide(prediction[i])
         if label != guess and label != ignore:
+            if label >= classes or guess >= classes:
+                return False
             misses[label, guess] += 1
             truth_misses[label] += 1
             predicted_misses[guess] += 1
+    return True
 
 
 _BLOCK = 64  # pixels tested at once for any difference (a loop the compiler turns into SIMD)
@@ -200,7 +207,7 @@ def count_misses(
     misses: IntArray,
     truth_misses: IntArray,
     predicted_misses: IntArray,
-) -> None:
+) -> bool:
     """Count the scored pixels where prediction and truth differ.
 
     For each pixel with ``truth != prediction`` and ``truth != ignore``: ``misses[truth,
@@ -219,16 +226,27 @@ def count_misses(
     truth_misses, predicted_misses : numpy.ndarray
         ``(C,)`` int64, added to.
 
+    Returns
+    -------
+    bool
+        False, with the arrays partly counted, if the lengths differ or a differing pixel holds a
+        value ``>= C`` that is not ``ignore`` (the caller checks values first: this only keeps
+        memory safe, as the loop does not check indices).
+
     Examples
     --------
     >>> import numpy as np
     >>> misses, by_truth, by_prediction = np.zeros((3, 3), np.int64), np.zeros(3, np.int64), np.zeros(3, np.int64)
     >>> truth = np.array([0, 1, 1, 255, 2], np.uint8); prediction = np.array([0, 2, 1, 2, 0], np.uint8)
     >>> count_misses(truth, prediction, 255, misses, by_truth, by_prediction)
+    True
     >>> misses.tolist(), by_truth.tolist(), by_prediction.tolist()
     ([[0, 0, 0], [0, 0, 1], [1, 0, 0]], [0, 1, 1], [1, 0, 1])
     """
     size = truth.size
+    classes = misses.shape[0]
+    if prediction.size != size or misses.shape[1] != classes or min(truth_misses.size, predicted_misses.size) < classes:
+        return False
     whole = size - size % _BLOCK
     # whole blocks, then the tail: a test of fixed length is what the compiler vectorizes (one loop
     # with a computed end for the last block ran 3x slower)
@@ -236,15 +254,15 @@ def count_misses(
         differ = np.uint8(0)
         for i in range(start, start + _BLOCK):
             differ |= truth[i] ^ prediction[i]
-        if differ:
-            _count_misses_between(
-                truth, prediction, ignore, misses, truth_misses, predicted_misses, start, start + _BLOCK
-            )
-    _count_misses_between(truth, prediction, ignore, misses, truth_misses, predicted_misses, whole, size)
+        if differ and not _count_misses_between(
+            truth, prediction, ignore, misses, truth_misses, predicted_misses, start, start + _BLOCK
+        ):
+            return False
+    return _count_misses_between(truth, prediction, ignore, misses, truth_misses, predicted_misses, whole, size)
 
 
 @_compiled()
-def count_localization(mask_bits: U8Array, score_map: U8Array, counts: IntArray) -> None:
+def count_localization(mask_bits: U8Array, score_map: U8Array, counts: IntArray) -> bool:
     """Add a track 3 image's histograms of score values, inside and outside the object.
 
     Parameters
@@ -256,16 +274,25 @@ def count_localization(mask_bits: U8Array, score_map: U8Array, counts: IntArray)
     counts : numpy.ndarray
         ``(2, 256)`` int64, added to: row 0 background, row 1 object.
 
+    Returns
+    -------
+    bool
+        False (nothing counted) if ``mask_bits`` is too short for ``score_map`` or ``counts`` is not
+        ``(2, 256)``.
+
     Examples
     --------
     >>> import numpy as np
     >>> counts = np.zeros((2, 256), np.int64)
     >>> mask = np.array([1, 0, 0, 1, 1, 0, 0, 0, 1], np.uint8); scores = np.array([9, 9, 3, 9, 0, 0, 0, 0, 3], np.uint8)
     >>> count_localization(np.packbits(mask), scores, counts)
+    True
     >>> counts[0, [0, 3, 9]].tolist(), counts[1, [0, 3, 9]].tolist()
     ([3, 1, 1], [1, 1, 2])
     """
     size = score_map.size
+    if mask_bits.size * 8 < size or counts.shape[0] != 2 or counts.shape[1] != 256:
+        return False
     partial = np.zeros((4, 512), np.int64)
     whole_bytes = size // 8
     for j in range(whole_bytes):
@@ -281,3 +308,4 @@ def count_localization(mask_bits: U8Array, score_map: U8Array, counts: IntArray)
         counts[1, value] += (
             partial[0, 256 + value] + partial[1, 256 + value] + partial[2, 256 + value] + partial[3, 256 + value]
         )
+    return True

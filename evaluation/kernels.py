@@ -73,7 +73,10 @@ class SegmentationAccumulator:
         if kernels is not None:
             truth_misses = np.zeros(size, np.int64)
             predicted_misses = np.zeros(size, np.int64)
-            kernels.count_misses(gt_flat, pred_flat, self._ignore_code, self._misses, truth_misses, predicted_misses)
+            if not kernels.count_misses(
+                gt_flat, pred_flat, self._ignore_code, self._misses, truth_misses, predicted_misses
+            ):
+                raise ValueError(f"unchecked input: the images differ in size or hold a label >= {size}")
             hits = scored_truth - truth_misses
             self._hits += hits
             return hits, scored_truth + predicted_misses
@@ -135,7 +138,8 @@ def localization_image(
     if kernels is not None:
         bits = mask if packed else np.packbits(mask.ravel())
         histograms = np.zeros((2, 256), np.int64)
-        kernels.count_localization(bits, score_map.ravel(), histograms)
+        if not kernels.count_localization(bits, score_map.ravel(), histograms):
+            raise ValueError("the mask holds fewer pixels than the score map")
     else:
         flat_mask = np.unpackbits(mask, count=score_map.size) if packed else mask.ravel()
         codes = flat_mask.astype(np.uint16)

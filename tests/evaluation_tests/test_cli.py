@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -43,12 +44,19 @@ def test_importing_evaluation_does_not_load_numba() -> None:
     assert done.stdout.strip() == "False", done.stderr
 
 
-def test_warm_up_command() -> None:
-    done = run("warm-up")
+def test_warm_up_command_fills_the_cache_folder(tmp_path: Path) -> None:
+    # as the Dockerfile runs it: NUMBA_CACHE_DIR set to a folder of the image's user
+    cache = tmp_path / "numba-cache"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    done = subprocess.run(
+        [sys.executable, "-m", "evaluation", "warm-up"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("Accelerators: ") and "numba " in lines[0]
     assert lines[1:] == [f"track {t}: scored with compiled loops" for t in (1, 2, 3)]
+    cached = {path.name.split("-")[0] for path in cache.rglob("*.nbi")}
+    assert {"jit.unfilter_rows_into", "jit.count_misses", "jit.count_localization"} <= cached
 
 
 def test_score_json(made: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evaluation import TRACKS, ScoreResult
+from evaluation import TRACKS, ScoreResult, accelerators
 from evaluation.kernels import SegmentationAccumulator, localization_image
 from evaluation.metrics import (
     confusion_matrix,
@@ -244,3 +244,23 @@ def test_per_image_stats_sum_to_the_confusion_matrix(route: str) -> None:
     conf = accumulator.confusion()
     assert np.array_equal(inter_sum, np.diag(conf))
     assert np.array_equal(union_sum, conf.sum(0) + conf.sum(1) - np.diag(conf))
+
+
+def test_compiled_loops_refuse_what_would_index_out_of_bounds() -> None:
+    # the loops skip index checks for speed, so they test their inputs' sizes and values themselves
+    kernels = accelerators.jit()
+    assert kernels is not None
+    misses, by_truth, by_prediction = np.zeros((3, 3), np.int64), np.zeros(3, np.int64), np.zeros(3, np.int64)
+    truth = np.array([0, 1, 2], np.uint8)
+    assert not kernels.count_misses(truth, np.array([0, 1, 3], np.uint8), 255, misses, by_truth, by_prediction)
+    assert not kernels.count_misses(truth, np.array([0, 1], np.uint8), 255, misses, by_truth, by_prediction)
+    assert not kernels.count_misses(np.array([9, 1, 2], np.uint8), truth, 255, misses, by_truth, by_prediction)
+    assert kernels.count_misses(np.array([255, 1, 2], np.uint8), truth, 255, misses, by_truth, by_prediction)
+    counts = np.zeros((2, 256), np.int64)
+    assert not kernels.count_localization(np.zeros(1, np.uint8), np.zeros(9, np.uint8), counts)
+    assert not counts.any()
+    assert not kernels.unfilter_rows_into(np.zeros((2, 5), np.uint8), np.empty((2, 3), np.uint8))
+    with pytest.raises(ValueError, match="label >= 201"):
+        SegmentationAccumulator(TRACKS[1]).add(
+            np.array([[0, 1]], np.uint8), np.zeros(256, np.int64), np.array([[0, 250]], np.uint8)
+        )
