@@ -8,8 +8,8 @@ their numpy/libspng routes, which give the same numbers (the tests run both).
   rows, the common kind in smooth score maps, depend on the pixel to their left, so one row is a
   chain of dependent steps; two consecutive Paeth rows are interleaved (the lower one a pixel
   behind) so that the processor works on two chains at once.
-- :func:`count_misses` adds an image's wrong pixels to a confusion matrix's off-diagonal part and
-  returns nothing else to allocate: the per-class misses of the image come out in two vectors.
+- :func:`count_misses` adds an image's wrong pixels to the off-diagonal part of the dataset's
+  confusion matrix, and its per-class misses to two vectors: no C x C array per image.
 - :func:`count_localization` builds the two threshold histograms of a track 3 image from the packed
   mask bits and the score map, into four interleaved partial histograms so that runs of equal
   values do not wait on one counter.
@@ -42,7 +42,7 @@ U8Array = npt.NDArray[np.uint8]
 IntArray = npt.NDArray[np.int64]
 
 # Widens a uint8 before arithmetic. Not ``int()``: numba keeps int(uint8) a uint8, so 166 - 208
-# would wrap to 214 (a miscount the tests caught); np.int64 really converts.
+# would wrap to 214 (it did: the benchmark's data decoded a "label 204"); np.int64 really converts.
 _wide: Any = np.int64
 
 

@@ -24,10 +24,11 @@ U8Array = npt.NDArray[np.uint8]
 class SegmentationAccumulator:
     """Adds images of a segmentation track into a dataset-level confusion matrix.
 
-    Per image only the scored pixels where prediction and truth differ are visited: one
-    ``bincount`` of their ``truth * 256 + prediction`` codes gives the image's off-diagonal joint
-    histogram, whose row and column sums are the misses of each class; the truth's stored
-    histogram gives the rest (``hits = truth count - row misses``).
+    Per image only the scored pixels where prediction and truth differ are counted, by
+    :func:`evaluation.jit.count_misses` or, without numba, by one ``bincount`` of their
+    ``truth * C + prediction`` codes: that is the image's off-diagonal joint histogram, whose row
+    and column sums are the misses of each class; the truth's stored histogram gives the rest
+    (``hits = truth count - row misses``).
 
     Examples
     --------
