@@ -56,8 +56,7 @@ def unfilter_rows(raw: bytes, height: int, width: int) -> npt.NDArray[np.uint8] 
     kernels = accelerators.jit()
     if kernels is not None:
         out = np.empty((height, width), np.uint8)
-        kernels.unfilter_rows_into(rows, out)
-        return out
+        return out if kernels.unfilter_rows_into(rows, out) else None
     if _pyspng is not None:
         # libspng unfilters in C; hand it the inflated rows stored uncompressed (its zlib is slow)
         return _unfilter_with_spng(raw, height, width)
