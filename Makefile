@@ -52,11 +52,11 @@ test-slow: $(STAMP) chromium
 	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
 		$(PY) -m pytest tests -m slow
 
-# Scoring speed and memory on full-size synthetic test splits (see README, Performance).
+# Scoring speed and memory on full-size synthetic test splits (see docs/operations.md, Performance).
 bench: $(STAMP)
 	$(PY) -m bench
 
-# Leaderboard latency under load on a local gunicorn (see README, Performance). It seeds its own
+# Leaderboard latency under load on a local gunicorn (see docs/operations.md, Performance). It seeds its own
 # PostgreSQL database (lidbench, created if missing; BENCH_DATABASE_URL to use another).
 bench-web: $(STAMP)
 	psql "$${BENCH_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -tAc "SELECT 1 FROM pg_database WHERE datname='lidbench'" | grep -q 1 \

@@ -1,4 +1,4 @@
-"""The one settings module, driven by environment variables (see README, "Configuration").
+"""The one settings module, driven by environment variables (see docs/operations.md, "Configuration").
 
 It fails closed: without ``DEBUG=1`` a ``SECRET_KEY`` is required and the secure cookie and
 HSTS settings are on. ``make demo`` and the tests set what they need in the environment.
