@@ -11,14 +11,10 @@ the boards and records a RESCORE audit entry.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import traceback
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
@@ -31,10 +27,10 @@ from leaderboard.models import LeaderboardEntry
 from leaderboard.services import leaderboard_refresh
 from lidserver.errors import ApplicationError
 from organizer.models import RescoreItem, RescoreRun
+from submissions.evaluate import submission_evaluate
 from submissions.models import Status, Submission
 
 logger = logging.getLogger(__name__)
-BOOTSTRAP_RESAMPLES = 1000
 _NEW_FIELDS = ("score", "metrics", "per_class", "curve", "ci_low", "ci_high", "scorer_version", "ground_truth_checksum")
 
 
@@ -102,64 +98,20 @@ def rescore_run_compute(*, run_id: int) -> RescoreRun | None:
 
 
 def _score_items(run: RescoreRun) -> None:
-    ground_truths: dict[int, Any] = {}
     items = run.items.select_related("submission__phase__track").order_by("submission__phase_id", "pk")
     for item in items:
-        phase = item.submission.phase
+        sub = item.submission
         try:
-            if phase.pk not in ground_truths:
-                ground_truths[phase.pk] = _open_ground_truth(phase)
-            fields = _score(run, item.submission, ground_truths[phase.pk])
+            result = submission_evaluate(submission=sub, stats_name=f"rescore/run{run.pk}/submission{sub.pk}.npz")
         except Exception as exc:  # one archive that no longer scores must not sink the whole run
             logger.warning("Re-scoring submission %s failed: %r", item.submission_id, exc)
             item.error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
             item.save(update_fields=["error"])
             continue
-        for name, value in fields.items():
+        for name, value in result.fields().items():
             setattr(item, f"new_{name}", value)
         item.error = ""
         item.save()
-
-
-def _open_ground_truth(phase: Phase) -> Any:
-    import evaluation
-
-    path = settings.GROUND_TRUTH_ROOT / phase.ground_truth_path if phase.ground_truth_path else None
-    if path is None or not os.path.exists(path):
-        raise ApplicationError("ground_truth_missing", f"{phase} has no ground truth loaded; load it first.")
-    return evaluation.open_ground_truth(path)
-
-
-def _score(run: RescoreRun, sub: Submission, ground_truth: Any) -> dict[str, Any]:
-    """Score like the worker does, but keep the per-image statistics apart until publication."""
-    import evaluation
-    from submissions.scoring import split_metrics
-    from submissions.services import archive_limits
-
-    track = sub.phase.track
-    result = evaluation.score_archive(track.number, ground_truth, sub.archive.path, workers=1, limits=archive_limits())
-    aggregates, per_class, curve = split_metrics(dict(result.metrics()))
-    with tempfile.TemporaryDirectory() as tmp:
-        local = os.path.join(tmp, "per_image.npz")
-        result.save_per_image(local)
-        low, high = evaluation.bootstrap_interval(local, track.number, resamples=BOOTSTRAP_RESAMPLES, seed=0)
-        with open(local, "rb") as handle:
-            stats = default_storage.save(f"rescore/run{run.pk}/submission{sub.pk}.npz", File(handle))
-    return {
-        "score": aggregates[track.key_metric],
-        "metrics": aggregates,
-        "per_class": per_class,
-        "curve": curve,
-        "ci_low": _finite(low),
-        "ci_high": _finite(high),
-        "per_image_stats": stats,
-        "scorer_version": evaluation.SCORER_VERSION,
-        "ground_truth_checksum": getattr(ground_truth, "checksum", "") or "",
-    }
-
-
-def _finite(value: Any) -> float | None:
-    return None if value is None or value != value else float(value)
 
 
 def _board_snapshot(phase: Phase) -> dict[str, dict[int, tuple[int, float, str]]]:

@@ -33,6 +33,7 @@ from challenges.ground_truth import ground_truth_load
 from challenges.models import GroundTruthNames, Phase
 from challenges.services import challenge_load
 from lidserver.errors import ApplicationError
+from submissions.evaluate import GroundTruthMissing, ground_truth_store
 from submissions.models import PENDING_STATUSES, Status, Submission
 
 DEMO_PASSWORD = "lid-demo-password"
@@ -116,9 +117,12 @@ class Command(BaseCommand):
         if phase.image_count != count:  # challenge_load puts the full LID 2020 counts back on every run
             phase.image_count = count
             phase.save(update_fields=["image_count"])
-        store = Path(settings.GROUND_TRUTH_ROOT) / phase.ground_truth_path if phase.ground_truth_path else None
+        try:
+            store_ready = ground_truth_store(phase).exists()
+        except GroundTruthMissing:
+            store_ready = False
         ids_recorded = GroundTruthNames.objects.filter(phase=phase).exists()  # what uploads are checked against
-        if not fresh and store is not None and store.exists() and phase.ground_truth_checksum and ids_recorded:
+        if not fresh and store_ready and phase.ground_truth_checksum and ids_recorded:
             return folder
         try:
             ground_truth_load(phase=phase, source=folder / "gt")
