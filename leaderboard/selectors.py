@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.roles import user_is_organizer
 from challenges.models import Phase
+from leaderboard import ranking
 from leaderboard.models import Board, LeaderboardEntry
 from lidserver.errors import ApplicationError, NotFound
 
@@ -126,9 +127,8 @@ def leaderboard_rows(*, phase: Phase, board: str) -> list[dict[str, Any]]:
         .order_by("rank", "submission__created_at", "pk")
     )
     rows = [_row(e, columns) for e in entries]
-    for i, row in enumerate(rows):
-        previous = rows[i - 1]["overlaps_next"] if i else False
-        row["not_significant"] = bool(row["overlaps_next"] or previous)
+    for row, mark in zip(rows, ranking.not_significant([r["overlaps_next"] for r in rows]), strict=True):
+        row["not_significant"] = mark
     return rows
 
 

@@ -2,8 +2,8 @@
 
 A run scores its submissions again without touching them (new scores, metrics and per-image
 statistics are kept on :class:`organizer.models.RescoreItem`), then previews each phase's boards
-by applying the new scores and refreshing the leaderboard inside a transaction that is rolled
-back: the preview ranks come from the same ``leaderboard_refresh`` that publishing will run.
+from the same ``board_standings`` that publishing stores, with the new scores put in place of the
+stored ones in memory (nothing is written).
 Publishing writes the new scores with their scorer version and ground-truth checksum, refreshes
 the boards and records a RESCORE audit entry.
 """
@@ -20,11 +20,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.models import Team
 from audit.models import AuditLogEntry
 from audit.services import audit_record
 from challenges.models import Phase
 from leaderboard.models import LeaderboardEntry
 from leaderboard.services import leaderboard_refresh
+from leaderboard.standings import NewScores, board_standings
 from lidserver.errors import ApplicationError
 from organizer.models import RescoreItem, RescoreRun
 from submissions.evaluate import submission_evaluate
@@ -32,10 +34,6 @@ from submissions.models import Status, Submission
 
 logger = logging.getLogger(__name__)
 _NEW_FIELDS = ("score", "metrics", "per_class", "curve", "ci_low", "ci_high", "scorer_version", "ground_truth_checksum")
-
-
-class _Rollback(Exception):
-    """Raised to roll the preview transaction back."""
 
 
 def rescore_submissions(*, phase: Phase | None = None, submission: Submission | None = None) -> QuerySet[Submission]:
@@ -122,19 +120,19 @@ def _board_snapshot(phase: Phase) -> dict[str, dict[int, tuple[int, float, str]]
 
 
 def rescore_rank_preview(*, run: RescoreRun) -> dict[str, Any]:
-    """Per phase and board, every team's old and new rank and score (the new ones never published)."""
+    """Per phase and board, every team's old and new rank and score (the new ones never published).
+
+    The new boards are the same ``board_standings`` that publishing will store, with the run's new
+    scores put in place of the stored ones in memory: nothing is written.
+    """
     preview: dict[str, Any] = {}
-    items = list(run.items.filter(error="", new_score__isnull=False))
-    for phase in Phase.objects.filter(pk__in={i.submission.phase_id for i in run.items.select_related("submission")}):
+    new_scores = {
+        i.submission_id: (i.new_score, i.new_ci_low, i.new_ci_high)
+        for i in run.items.filter(error="", new_score__isnull=False)
+    }
+    for phase in Phase.objects.filter(pk__in=run.items.values("submission__phase_id")):
         old = _board_snapshot(phase)
-        try:
-            with transaction.atomic():
-                _apply(items, phase)
-                leaderboard_refresh(phase=phase)
-                new = _board_snapshot(phase)
-                raise _Rollback
-        except _Rollback:
-            pass
+        new = _standings_snapshot(phase, new_scores)
         preview[str(phase.pk)] = {
             "phase": str(phase),
             "boards": {
@@ -144,15 +142,15 @@ def rescore_rank_preview(*, run: RescoreRun) -> dict[str, Any]:
     return preview
 
 
-def _apply(items: list[RescoreItem], phase: Phase) -> list[int]:
-    applied = []
-    for item in items:
-        written = Submission.objects.filter(pk=item.submission_id, phase=phase, status=Status.SCORED).update(
-            **{name: getattr(item, f"new_{name}") for name in _NEW_FIELDS}
-        )
-        if written:
-            applied.append(item.submission_id)
-    return applied
+def _standings_snapshot(phase: Phase, new_scores: NewScores) -> dict[str, dict[int, tuple[int, float, str]]]:
+    boards = board_standings(phase=phase, new_scores=new_scores)
+    teams = {s.candidate.team_id for standings in boards.values() for s in standings}
+    names = dict(Team.objects.filter(pk__in=teams).values_list("pk", "name"))
+    return {
+        board: {s.candidate.team_id: (s.rank, s.candidate.score, names[s.candidate.team_id]) for s in standings}
+        for board, standings in boards.items()
+        if standings
+    }
 
 
 def _compare(old: dict[int, tuple], new: dict[int, tuple]) -> list[dict[str, Any]]:

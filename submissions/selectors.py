@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from accounts.roles import user_is_organizer
+from leaderboard import ranking
 from lidserver.errors import NotFound
 from submissions.models import COUNTED_STATUSES, Status, Submission, TeamPhase
 
@@ -96,30 +97,25 @@ def submission_get_for_user(*, user: Any, submission_id: int) -> Submission:
 
 
 def representative_ids(submissions: Iterable[Submission]) -> set[int]:
-    """Which of these submissions represent their team on the post-challenge board.
-
-    A team's representative is the scored submission it chose, else its best scored one (the
-    earliest on equal scores), as in ``leaderboard.services``. Two queries for any list.
-    """
+    """Which of these submissions represent their team on the post-challenge board
+    (``leaderboard.ranking.representatives``: a hidden chosen one does not). Two queries for any list."""
     pairs = {(s.team_id, s.phase_id) for s in submissions}
     if not pairs:
         return set()
     teams, phases = {t for t, _ in pairs}, {p for _, p in pairs}
-    chosen = {
-        (t, p): r
-        for t, p, r in TeamPhase.objects.filter(team_id__in=teams, phase_id__in=phases, representative__isnull=False)
-        .filter(representative__status=Status.SCORED)
-        .values_list("team_id", "phase_id", "representative_id")
-    }
-    best: dict[tuple[int, int], int] = {}
-    scored = (
-        Submission.objects.filter(team_id__in=teams, phase_id__in=phases, status=Status.SCORED, hidden=False)
-        .order_by("-score", "created_at", "id")
-        .values_list("team_id", "phase_id", "id")
-    )
-    for t, p, sid in scored:
-        best.setdefault((t, p), sid)
-    return {chosen.get(pair, best.get(pair)) for pair in pairs} - {None}  # type: ignore[return-value]
+    chosen: dict[int, dict[int, int | None]] = {}
+    for t, p, r in TeamPhase.objects.filter(team_id__in=teams, phase_id__in=phases).values_list(
+        "team_id", "phase_id", "representative_id"
+    ):
+        chosen.setdefault(p, {})[t] = r
+    candidates: dict[int, list[ranking.Candidate]] = {}
+    scored = Submission.objects.filter(
+        team_id__in=teams, phase_id__in=phases, status=Status.SCORED, hidden=False
+    ).values_list("id", "team_id", "phase_id", "score", "created_at")
+    for sid, t, p, score, created in scored:
+        if (t, p) in pairs:
+            candidates.setdefault(p, []).append(ranking.Candidate(sid, t, score or 0.0, created))
+    return {c.id for p, cands in candidates.items() for c in ranking.representatives(cands, chosen.get(p, {}))}
 
 
 def _iso(value: dt.datetime | None) -> str | None:
