@@ -17,13 +17,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from leaderboard.services import leaderboard_refresh
 from submissions.evaluate import GroundTruthMissing, KeyMetricUndefined, SubmissionFormatError, submission_evaluate
 from submissions.models import Status, Submission, submission_stats_path
 from submissions.notifications import notify_submission_finished
+from submissions.selectors import submissions_stuck
 from submissions.services import enqueue_scoring
 
 logger = logging.getLogger(__name__)
@@ -133,15 +133,9 @@ def submissions_requeue_stuck(*, now: Any = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     cutoff = now - settings.SCORING_STUCK_AFTER
-    stuck_q = (
-        Q(status=Status.UPLOADED, created_at__lt=cutoff)
-        | Q(status=Status.QUEUED, queued_at__lt=cutoff)
-        | Q(status=Status.RUNNING, started_at__lt=cutoff)
-        | Q(status=Status.RUNNING, started_at__isnull=True, queued_at__lt=cutoff)
-    )
     counts = {"requeued": 0, "failed": 0}
     with transaction.atomic():
-        for row in Submission.objects.select_for_update(skip_locked=True).filter(stuck_q).order_by("pk"):
+        for row in submissions_stuck(now=now).select_for_update(skip_locked=True).order_by("pk"):
             was = row.status
             row.staff_log += f"{now:%Y-%m-%d %H:%M:%S} stuck in {was} since before {cutoff:%H:%M:%S}; "
             submission_id = row.pk

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -159,3 +160,15 @@ def submission_to_dict(
         "error_message": sub.error_message,
         "is_representative": sub.pk in representatives,
     }
+
+
+def submissions_stuck(*, now: dt.datetime | None = None) -> QuerySet[Submission]:
+    """Submissions waiting longer than SCORING_STUCK_AFTER in uploaded, queued or running (a broker
+    that was down, a lost message, a killed worker): what the reaper rescues and the dashboard lists."""
+    cutoff = (now or timezone.now()) - settings.SCORING_STUCK_AFTER
+    return Submission.objects.filter(
+        Q(status=Status.UPLOADED, created_at__lt=cutoff)
+        | Q(status=Status.QUEUED, queued_at__lt=cutoff)
+        | Q(status=Status.RUNNING, started_at__lt=cutoff)
+        | Q(status=Status.RUNNING, started_at__isnull=True, queued_at__lt=cutoff)
+    )
