@@ -31,9 +31,10 @@ from submissions.models import PENDING_STATUSES, Submission
 class UploadForm(forms.Form):
     method_name = forms.CharField(max_length=100)
     method_description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    # The service checks the range (< 150M) and says so in its own sentence.
+    # The service checks the range (settings.MAX_DECLARED_PARAMETERS) and says so in its own sentence.
     declared_parameters = forms.IntegerField(
-        min_value=0, help_text="Total parameters of the inference model(s); must be under 150,000,000."
+        min_value=0,
+        help_text=f"Total parameters of the inference model(s); must be under {settings.MAX_DECLARED_PARAMETERS:,}.",
     )
     archive = forms.FileField(help_text="A zip of one PNG per test image, named like the ground truth.")
 

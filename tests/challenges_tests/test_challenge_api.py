@@ -39,6 +39,7 @@ def _phase_body(number: int, split: str, images: int) -> dict:
         "max_submissions": 5 if split == "test" else None,
         "max_submissions_per_day": None if split == "test" else 5,
         "has_ground_truth": False,
+        "max_declared_parameters": 150_000_000,
     }
 
 
