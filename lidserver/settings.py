@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "challenges.context_processors.navigation",
             ],
+            "builtins": ["lidserver.template_filters"],
         },
     },
 ]

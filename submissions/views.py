@@ -24,6 +24,7 @@ from challenges.models import Phase
 from challenges.selectors import phase_get, track_get
 from challenges.views import challenge_or_404
 from lidserver.errors import ApplicationError, NotFound, error_body
+from lidserver.formatting import metric_text, percent, track_columns
 from submissions import selectors, services
 from submissions.models import PENDING_STATUSES, Submission
 
@@ -189,31 +190,13 @@ def representative(request: HttpRequest, submission_id: int) -> HttpResponse:
 
 # What the page shows, computed from the contract JSON (fractions) -> display strings.
 
-_TRACK_METRICS = {
-    1: [("mean_iou", "Mean IoU"), ("mean_accuracy", "Mean Accuracy"), ("pixel_accuracy", "Pixel Accuracy")],
-    2: [("mean_iou", "Mean IoU"), ("mean_accuracy", "Mean Accuracy"), ("pixel_accuracy", "Pixel Accuracy")],
-    3: [("peak_iou", "Peak-IoU"), ("peak_threshold", "Peak-Threshold")],
-}
-
-
-def percent(value: Any) -> str:
-    """A fraction as the LID 2020 report writes it: percent with two decimals; '–' when missing or NaN."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{float(value) * 100:.2f}"
-
 
 def metric_rows(track_number: int, data: dict[str, Any]) -> list[dict[str, str]]:
     metrics = data.get("metrics") or {}
-    rows = []
-    for key, label in _TRACK_METRICS.get(track_number, []):
-        value = metrics.get(key)
-        if key == "peak_threshold":
-            shown = "–" if value is None else str(int(value))
-        else:
-            shown = percent(value)
-        rows.append({"key": key, "label": label, "value": shown})
-    return rows
+    return [
+        {"key": c.key, "label": c.label, "value": metric_text(metrics.get(c.key), c.kind)}
+        for c in track_columns(track_number)
+    ]
 
 
 def _class_names(track_number: int) -> list[str]:
