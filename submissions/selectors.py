@@ -1,4 +1,4 @@
-"""Reading submissions: a team's quota, its submissions, one submission as the API's JSON.
+"""Reading submissions: a team's quota, its submissions, which of them represent their teams, stuck ones.
 
 Visibility is decided here, once: participants see their own team's submissions; another team's
 submission id answers exactly like a missing one (404); organizers see everything.
@@ -117,49 +117,6 @@ def representative_ids(submissions: Iterable[Submission]) -> set[int]:
         if (t, p) in pairs:
             candidates.setdefault(p, []).append(ranking.Candidate(sid, t, score or 0.0, created))
     return {c.id for p, cands in candidates.items() for c in ranking.representatives(cands, chosen.get(p, {}))}
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
-
-
-def submission_to_dict(
-    submission: Submission, *, viewer: Any, representatives: set[int] | None = None
-) -> dict[str, Any]:
-    """The submission as the CONTRACT's JSON; pass ``representatives`` (``representative_ids``) for lists."""
-    if representatives is None:
-        representatives = representative_ids([submission])
-    sub, track = submission, submission.phase.track
-    has_ci = sub.ci_low is not None and sub.ci_high is not None
-    return {
-        "id": sub.pk,
-        "challenge": track.challenge.slug,
-        "track": track.number,
-        "split": sub.phase.split,
-        "team": {"id": sub.team_id, "name": sub.team.name},
-        "uploaded_by": sub.uploaded_by.username if sub.uploaded_by else None,
-        "status": sub.status,
-        "archive_name": sub.archive_name,
-        "sha256": sub.sha256,
-        "size": sub.size,
-        "method_name": sub.method_name,
-        "method_description": sub.method_description,
-        "declared_parameters": sub.declared_parameters,
-        "created_at": _iso(sub.created_at),
-        "queued_at": _iso(sub.queued_at),
-        "started_at": _iso(sub.started_at),
-        "finished_at": _iso(sub.finished_at),
-        "scoring_seconds": sub.scoring_seconds,
-        "scorer_version": sub.scorer_version,
-        "score": sub.score,
-        "metrics": sub.metrics or {},
-        "per_class": sub.per_class,
-        "curve": sub.curve,
-        "ci": [sub.ci_low, sub.ci_high] if has_ci else None,
-        "error_code": sub.error_code,
-        "error_message": sub.error_message,
-        "is_representative": sub.pk in representatives,
-    }
 
 
 def submissions_stuck(*, now: dt.datetime | None = None) -> QuerySet[Submission]:

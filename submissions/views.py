@@ -27,6 +27,7 @@ from lidserver.errors import ApplicationError, NotFound, error_body
 from lidserver.formatting import metric_text, percent, track_columns
 from submissions import selectors, services
 from submissions.models import PENDING_STATUSES, Submission
+from submissions.serializers import submission_json
 
 
 class UploadForm(forms.Form):
@@ -124,7 +125,7 @@ def submission_list(request: HttpRequest, slug: str, number: int, split: str) ->
     representatives = selectors.representative_ids(submissions)
     rows = []
     for submission in submissions:
-        data = selectors.submission_to_dict(submission, viewer=request.user, representatives=representatives)
+        data = submission_json(submission, representatives=representatives)
         rows.append({"submission": submission, "data": data, "score_text": percent(data.get("score"))})
     context = {
         "phase": phase,
@@ -141,7 +142,7 @@ def submission_list(request: HttpRequest, slug: str, number: int, split: str) ->
 @require_GET
 def detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = _submission_or_404(request, submission_id)
-    data = selectors.submission_to_dict(submission, viewer=request.user)
+    data = submission_json(submission)
     phase = submission.phase
     context = {
         "submission": submission,
@@ -167,7 +168,7 @@ def status_json(request: HttpRequest, submission_id: int) -> JsonResponse:
         submission = selectors.submission_get_for_user(user=request.user, submission_id=submission_id)
     except NotFound as exc:
         return JsonResponse(error_body(exc.code, exc.message), status=404)
-    response = JsonResponse(selectors.submission_to_dict(submission, viewer=request.user))
+    response = JsonResponse(submission_json(submission))
     response["Cache-Control"] = "no-store"
     return response
 
