@@ -1,7 +1,7 @@
 """The one place the server runs the scoring core (``evaluation``) on what a team uploaded.
 
 The upload's cheap checks (:func:`archive_check`), the worker (``submissions.scoring``) and
-re-scoring (``submissions.rescoring``) all come here, so a submission is scored the same way
+re-scoring (``organizer.rescoring``) all come here, so a submission is scored the same way
 whoever asks: the same limits, the same bootstrap, the same treatment of undefined values, and
 the ground-truth store opened and closed in one place.
 """

@@ -18,12 +18,14 @@ from django.utils import timezone
 from accounts.selectors import team_is_member
 from leaderboard.services import leaderboard_refresh
 from lidserver.errors import ApplicationError
+from lidserver.tasks import task_named
 from submissions.evaluate import SubmissionFormatError, archive_check
 from submissions.models import Status, Submission, TeamPhase
 from submissions.selectors import submission_get_for_user, team_quota, utc_day_start
 from submissions.storage import StagedUpload, archive_delete, archive_store, stage_upload
 
 logger = logging.getLogger(__name__)
+SCORE_TASK = "submissions.tasks.score_submission"
 
 
 def submission_create(
@@ -248,10 +250,8 @@ def enqueue_scoring(*, submission_id: int, countdown: float | None = None) -> No
     ``uploaded`` row too, so a message that arrives before the update below is not lost; the update
     is guarded on ``uploaded`` and leaves a row the worker has claimed alone.
     """
-    from submissions.tasks import score_submission  # the tasks module imports the scoring services
-
     try:
-        score_submission.apply_async(kwargs={"submission_id": submission_id}, countdown=countdown)
+        task_named(SCORE_TASK).apply_async(kwargs={"submission_id": submission_id}, countdown=countdown)
     except Exception:
         logger.exception(
             "Could not enqueue scoring of submission %s; requeue_stuck_submissions will retry", submission_id

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from audit.models import AuditLogEntry
 from leaderboard.models import LeaderboardEntry
+from organizer import rescoring
 from organizer.models import RescoreRun
-from submissions import rescoring
 from submissions.evaluate import Evaluation
 from submissions.models import Submission
 from tests.verification_tests.helpers import board_with_teams, closed_test_phase, organizer_user

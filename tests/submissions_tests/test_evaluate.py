@@ -81,7 +81,7 @@ def test_an_undefined_key_metric_is_the_same_error_for_the_worker_and_rescoring(
         assert score_submission(submission_id=sub.pk) == Status.FAILED  # not retried: it cannot change
     assert "KeyMetricUndefined: mean_iou is undefined" in Submission.objects.get(pk=sub.pk).staff_log
 
-    from submissions.rescoring import rescore_run_compute, rescore_run_create
+    from organizer.rescoring import rescore_run_compute, rescore_run_create
 
     Submission.objects.filter(pk=sub.pk).update(status=Status.SCORED, score=0.5)
     run = rescore_run_create(submissions=Submission.objects.filter(pk=sub.pk), actor=None, scope="test")

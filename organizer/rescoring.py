@@ -15,9 +15,11 @@ import traceback
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from accounts.models import Team
@@ -28,11 +30,13 @@ from leaderboard.models import LeaderboardEntry
 from leaderboard.services import leaderboard_refresh
 from leaderboard.standings import NewScores, board_standings
 from lidserver.errors import ApplicationError
+from lidserver.tasks import task_named
 from organizer.models import RescoreItem, RescoreRun
 from submissions.evaluate import submission_evaluate
 from submissions.models import Status, Submission
 
 logger = logging.getLogger(__name__)
+COMPUTE_TASK = "organizer.tasks.compute_rescore_run"
 _NEW_FIELDS = ("score", "metrics", "per_class", "curve", "ci_low", "ci_high", "scorer_version", "ground_truth_checksum")
 
 
@@ -69,35 +73,98 @@ def rescore_run_create(*, submissions: Iterable[Submission], actor: Any, scope: 
 
 
 def rescore_run_enqueue(*, run: RescoreRun) -> None:
-    from organizer.tasks import compute_rescore_run
-
+    """Hand the run to a worker once the transaction that made it commits."""
     run_id = run.pk
-    transaction.on_commit(lambda: compute_rescore_run.delay(run_id=run_id))
+    transaction.on_commit(lambda: _send(run_id))
+
+
+def _send(run_id: int) -> None:
+    try:
+        task_named(COMPUTE_TASK).delay(run_id=run_id)
+    except Exception:  # the broker is down: the run stays pending and the reaper sends it again
+        logger.exception("Could not enqueue re-score run %s; requeue_stuck_rescore_runs will retry", run_id)
 
 
 def rescore_run_compute(*, run_id: int) -> RescoreRun | None:
-    """Score every item of a pending run and build the rank preview (a worker's job: slow)."""
+    """Score every item of a pending run and build the rank preview (a worker's job: slow).
+
+    Claimed like a submission: only a pending run is taken (a second delivery does nothing), the
+    attempt is counted, and the claim is renewed after each item so that a run whose worker died
+    is told apart from a long one (``rescore_runs_requeue_stuck``). Only the attempt holding the
+    claim writes the outcome.
+    """
     with transaction.atomic():
         run = RescoreRun.objects.select_for_update().filter(pk=run_id, state=RescoreRun.State.PENDING).first()
         if run is None:
             return None  # already computed, or being computed by another delivery
-        run.state = RescoreRun.State.RUNNING
-        run.save(update_fields=["state"])
+        run.state, run.claimed_at = RescoreRun.State.RUNNING, timezone.now()
+        run.attempts += 1
+        run.save(update_fields=["state", "claimed_at", "attempts"])
+    attempt = run.attempts
     try:
-        _score_items(run)
-        run.rank_changes = rescore_rank_preview(run=run)
-        run.state = RescoreRun.State.READY
+        _score_items(run, attempt)
+        rank_changes, state, error = rescore_rank_preview(run=run), RescoreRun.State.READY, ""
+    except _ClaimLost:
+        return None
     except Exception:
         logger.exception("Re-score run %s failed", run.pk)
-        run.state, run.error = RescoreRun.State.FAILED, traceback.format_exc()
-    run.computed_at = timezone.now()
-    run.save(update_fields=["state", "rank_changes", "error", "computed_at"])
+        rank_changes, state, error = {}, RescoreRun.State.FAILED, traceback.format_exc()
+    written = RescoreRun.objects.filter(pk=run.pk, attempts=attempt, state=RescoreRun.State.RUNNING).update(
+        state=state, rank_changes=rank_changes, error=Concat(F("error"), Value(error)), computed_at=timezone.now()
+    )
+    if not written:
+        logger.warning("Re-score run %s was taken over while computing; this attempt's result is dropped", run.pk)
+        return None
+    run.refresh_from_db()
     return run
 
 
-def _score_items(run: RescoreRun) -> None:
+class _ClaimLost(Exception):
+    """Another attempt took the run over (this worker was presumed dead): stop quietly."""
+
+
+def _renew_claim(run: RescoreRun, attempt: int) -> None:
+    renewed = RescoreRun.objects.filter(pk=run.pk, attempts=attempt, state=RescoreRun.State.RUNNING).update(
+        claimed_at=timezone.now()
+    )
+    if not renewed:
+        raise _ClaimLost
+
+
+def rescore_runs_requeue_stuck(*, now: Any = None) -> dict[str, int]:
+    """Rescue runs whose worker was lost: left running with a claim older than RESCORE_STUCK_AFTER,
+    or pending that long (the message was lost). Re-queued while attempts remain, else failed."""
+    now = now or timezone.now()
+    cutoff = now - settings.RESCORE_STUCK_AFTER
+    stuck = RescoreRun.objects.filter(
+        Q(state=RescoreRun.State.RUNNING, claimed_at__lt=cutoff)
+        | Q(state=RescoreRun.State.RUNNING, claimed_at__isnull=True, created_at__lt=cutoff)
+        | Q(state=RescoreRun.State.PENDING, created_at__lt=cutoff, claimed_at__isnull=True)
+        | Q(state=RescoreRun.State.PENDING, claimed_at__lt=cutoff)
+    )
+    counts = {"requeued": 0, "failed": 0}
+    with transaction.atomic():
+        for run in stuck.select_for_update(skip_locked=True).order_by("pk"):
+            note = f"{now:%Y-%m-%d %H:%M:%S} stuck in {run.state} after attempt {run.attempts}; "
+            if run.attempts < settings.SCORING_MAX_ATTEMPTS:
+                run.state, run.claimed_at = RescoreRun.State.PENDING, now
+                run.error += note + "re-queued.\n"
+                rescore_run_enqueue(run=run)
+                counts["requeued"] += 1
+            else:
+                run.state, run.computed_at = RescoreRun.State.FAILED, now
+                run.error += note + f"failed after {run.attempts} attempts.\n"
+                counts["failed"] += 1
+            run.save(update_fields=["state", "claimed_at", "computed_at", "error"])
+    if counts["requeued"] or counts["failed"]:
+        logger.warning("Stuck re-score runs: %s", counts)
+    return counts
+
+
+def _score_items(run: RescoreRun, attempt: int) -> None:
     items = run.items.select_related("submission__phase__track").order_by("submission__phase_id", "pk")
     for item in items:
+        _renew_claim(run, attempt)
         sub = item.submission
         try:
             result = submission_evaluate(submission=sub, stats_name=f"rescore/run{run.pk}/submission{sub.pk}.npz")

@@ -6,8 +6,8 @@ from challenges.models import Phase
 from lidserver.errors import ApplicationError
 from lidserver.formatting import percent
 from organizer.models import RescoreRun
+from organizer.rescoring import rescore_run_compute, rescore_run_create, rescore_run_publish, rescore_submissions
 from submissions.models import Submission
-from submissions.rescoring import rescore_run_compute, rescore_run_create, rescore_run_publish, rescore_submissions
 
 
 class Command(BaseCommand):
