@@ -23,11 +23,7 @@ def dashboard_summary(*, now: Any = None, failed_limit: int = 20) -> dict[str, A
         running=Count("pk", filter=Q(status=Status.RUNNING)),
         uploaded=Count("pk", filter=Q(status=Status.UPLOADED)),
     )
-    stuck = (
-        submissions_stuck(now=now)
-        .select_related("team", "phase__track__challenge")
-        .order_by("created_at")
-    )
+    stuck = submissions_stuck(now=now).select_related("team", "phase__track__challenge").order_by("created_at")
     failed = (
         Submission.objects.filter(status=Status.FAILED, finished_at__gte=now - RECENT_FAILED)
         .select_related("team", "phase__track__challenge")
