@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.selectors import team_of_user
 from challenges.models import Challenge, Phase, Track
 from challenges.selectors import challenge_get, challenge_list, phase_quota, track_get
-from lidserver.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -26,18 +25,12 @@ class PhaseView:
 
 
 def challenge_or_404(slug: str) -> Challenge:
-    """Pages answer a missing challenge with the ordinary 404 page (the API keeps the sentence)."""
-    try:
-        return challenge_get(slug=slug)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    """The challenge; a missing one is ``NotFound``, the ordinary 404 page (lidserver.middleware)."""
+    return challenge_get(slug=slug)
 
 
 def _track_or_404(challenge: Challenge, number: int) -> Track:
-    try:
-        return track_get(challenge=challenge, number=number)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return track_get(challenge=challenge, number=number)
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lidserver.middleware.ApplicationErrorMiddleware",
 ]
 
 ROOT_URLCONF = "lidserver.urls"

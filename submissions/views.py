@@ -13,7 +13,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,7 +23,7 @@ from accounts.selectors import team_of_user
 from challenges.models import Phase
 from challenges.selectors import phase_get, track_get
 from challenges.views import challenge_or_404
-from lidserver.errors import ApplicationError, NotFound, error_body
+from lidserver.errors import ApplicationError, error_body
 from lidserver.formatting import metric_text, percent, track_columns
 from submissions import selectors, services
 from submissions.models import PENDING_STATUSES, Submission
@@ -43,17 +43,11 @@ class UploadForm(forms.Form):
 
 def _phase_or_404(slug: str, number: int, split: str) -> Phase:
     challenge = challenge_or_404(slug)
-    try:
-        return phase_get(track=track_get(challenge=challenge, number=number), split=split)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return phase_get(track=track_get(challenge=challenge, number=number), split=split)
 
 
 def _submission_or_404(request: HttpRequest, submission_id: int) -> Submission:
-    try:
-        return selectors.submission_get_for_user(user=request.user, submission_id=submission_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return selectors.submission_get_for_user(user=request.user, submission_id=submission_id)
 
 
 def _phase_urls(phase: Phase) -> dict[str, str]:
@@ -164,10 +158,7 @@ def status_json(request: HttpRequest, submission_id: int) -> JsonResponse:
     if not request.user.is_authenticated:
         # The same answer as a missing id: the page polls only for a logged-in team member.
         return JsonResponse(error_body("not_found", "Not found."), status=404)
-    try:
-        submission = selectors.submission_get_for_user(user=request.user, submission_id=submission_id)
-    except NotFound as exc:
-        return JsonResponse(error_body(exc.code, exc.message), status=404)
+    submission = selectors.submission_get_for_user(user=request.user, submission_id=submission_id)
     response = JsonResponse(submission_json(submission))
     response["Cache-Control"] = "no-store"
     return response
