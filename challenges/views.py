@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from accounts.selectors import team_of_user
 from challenges.models import Challenge, Phase, Track
@@ -51,17 +52,17 @@ def track(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     challenge = challenge_or_404(slug)
     the_track = _track_or_404(challenge, number)
     team = team_of_user(user=request.user, challenge=challenge)
-    # Literal paths from docs/CONTRACT.md: the submissions and leaderboard apps own those routes.
-    base = f"/c/{challenge.slug}/track/{the_track.number}"
-    phases = [
-        PhaseView(
-            phase=phase,
-            quota=phase_quota(team=team, phase=phase),
-            submit_url=f"{base}/{phase.split}/submit/",
-            submissions_url=f"{base}/{phase.split}/submissions/",
-            leaderboard_url=f"{base}/{phase.split}/leaderboard/",
+    phases = []
+    for phase in the_track.phases.all():
+        args = [challenge.slug, the_track.number, phase.split]
+        phases.append(
+            PhaseView(
+                phase=phase,
+                quota=phase_quota(team=team, phase=phase),
+                submit_url=reverse("submissions:upload", args=args),
+                submissions_url=reverse("submissions:list", args=args),
+                leaderboard_url=reverse("leaderboard:board", args=args),
+            )
         )
-        for phase in the_track.phases.all()
-    ]
     context = {"challenge": challenge, "track": the_track, "team": team, "phases": phases}
     return render(request, "challenges/track.html", context)

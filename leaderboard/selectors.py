@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Max
-from django.utils import timezone
 
 from accounts.roles import user_is_organizer
 from challenges.models import Phase
@@ -123,8 +122,3 @@ def curve_series(label: str, submission: Any) -> dict[str, Any]:
     values = (submission.curve or {}).get("mean") or []
     peak = max(range(len(values)), key=lambda t: (values[t], -t)) if values else None
     return {"label": label, "values": values, "peak": peak}
-
-
-def board_is_live(phase: Phase, board: str) -> bool:
-    """Whether a board still changes when new scores land (the frozen official board does not)."""
-    return not (board == Board.OFFICIAL and (phase.frozen_at is not None or phase.ends_at <= timezone.now()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, permissions, status
 from rest_framework.pagination import LimitOffsetPagination
@@ -72,7 +73,7 @@ class PhaseSubmissionsApi(APIView):
             raise ApplicationError(
                 "no_team",
                 f"You are not in a team of {phase.track.challenge.short_title}; create or join one at "
-                f"/c/{slug}/team/ before submitting.",
+                f"{reverse('accounts:team', args=[slug])} before submitting.",
                 http_status=403,
             )
         form = SubmissionUploadSerializer(data=request.data)

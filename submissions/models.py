@@ -113,7 +113,3 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"Submission {self.pk} ({self.team}, {self.phase})"
-
-    @property
-    def is_counted(self) -> bool:
-        return self.status in COUNTED_STATUSES

@@ -23,6 +23,7 @@ from accounts.selectors import team_of_user
 from challenges.models import Phase
 from challenges.selectors import phase_get, track_get
 from challenges.views import challenge_or_404
+from evaluation import TRACKS
 from lidserver.errors import ApplicationError, error_body
 from lidserver.formatting import metric_text, percent, track_columns
 from submissions import selectors, services
@@ -192,10 +193,6 @@ def metric_rows(track_number: int, data: dict[str, Any]) -> list[dict[str, str]]
 
 
 def _class_names(track_number: int) -> list[str]:
-    try:
-        from evaluation import TRACKS
-    except ImportError:  # the scoring core not installed: show indices only
-        return []
     return list(TRACKS[track_number].class_names)
 
 

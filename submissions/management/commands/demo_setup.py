@@ -70,8 +70,6 @@ class Command(BaseCommand):
         parser.add_argument("--tracks", default="1,2,3", help="Which tracks get data and submissions, e.g. 3.")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        import evaluation.synth  # noqa: F401  (fail early with a clear message when the core is missing)
-
         tracks = sorted({int(n) for n in options["tracks"].split(",") if n.strip()})
         if not set(tracks) <= {1, 2, 3}:
             raise CommandError("--tracks takes numbers from 1, 2, 3, e.g. --tracks 1,3.")
