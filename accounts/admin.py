@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from accounts.models import Membership, Team, User
-from organizer.admin_base import OrganizerAdmin, OrganizerInline
+from lidserver.admin import OrganizerAdmin, OrganizerInline
 
 
 @admin.register(User)

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from audit.models import AuditLogEntry
-from organizer.admin_base import ReadOnlyAdmin
+from lidserver.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditLogEntry)

@@ -11,8 +11,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from challenges.models import Challenge, Phase, Track
+from lidserver.admin import OrganizerAdmin
 from lidserver.errors import ApplicationError
-from organizer.admin_base import OrganizerAdmin
 from organizer.services import phase_audit_changes
 from verification.services import verification_request_top_teams
 

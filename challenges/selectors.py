@@ -8,6 +8,7 @@ from django.db.models import Prefetch, QuerySet
 
 from challenges.models import Challenge, Phase, Track
 from lidserver.errors import NotFound
+from submissions.selectors import team_quota
 
 
 def challenge_list() -> QuerySet[Challenge]:
@@ -46,15 +47,7 @@ def phase_get(*, track: Track, split: str) -> Phase:
 
 
 def phase_quota(*, team: Any, phase: Phase) -> Any | None:
-    """The team's submission quota in this phase, from the submissions app (None without a team).
-
-    The submissions app owns the counting; this only forwards to ``submissions.selectors.team_quota``
-    when it exists, so the challenge pages work before and without it.
-    """
+    """The team's submission quota in this phase (``submissions.selectors.team_quota``); None without a team."""
     if team is None:
-        return None
-    try:
-        from submissions.selectors import team_quota  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
         return None
     return team_quota(team=team, phase=phase)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import serializers
 
 from challenges.models import Phase
@@ -16,6 +17,12 @@ class PhaseSerializer(serializers.Serializer):
     max_submissions = serializers.IntegerField(allow_null=True)
     max_submissions_per_day = serializers.IntegerField(allow_null=True)
     has_ground_truth = serializers.BooleanField()
+    max_declared_parameters = serializers.SerializerMethodField(
+        help_text="The rules' parameter limit: a declared count must be below it."
+    )
+
+    def get_max_declared_parameters(self, phase: Phase) -> int:
+        return int(settings.MAX_DECLARED_PARAMETERS)
 
 
 class TrackSerializer(serializers.Serializer):

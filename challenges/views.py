@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from accounts.selectors import team_of_user
 from challenges.models import Challenge, Phase, Track
 from challenges.selectors import challenge_get, challenge_list, phase_quota, track_get
-from lidserver.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -26,18 +26,12 @@ class PhaseView:
 
 
 def challenge_or_404(slug: str) -> Challenge:
-    """Pages answer a missing challenge with the ordinary 404 page (the API keeps the sentence)."""
-    try:
-        return challenge_get(slug=slug)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    """The challenge; a missing one is ``NotFound``, the ordinary 404 page (lidserver.middleware)."""
+    return challenge_get(slug=slug)
 
 
 def _track_or_404(challenge: Challenge, number: int) -> Track:
-    try:
-        return track_get(challenge=challenge, number=number)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return track_get(challenge=challenge, number=number)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -58,17 +52,17 @@ def track(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     challenge = challenge_or_404(slug)
     the_track = _track_or_404(challenge, number)
     team = team_of_user(user=request.user, challenge=challenge)
-    # Literal paths from docs/CONTRACT.md: the submissions and leaderboard apps own those routes.
-    base = f"/c/{challenge.slug}/track/{the_track.number}"
-    phases = [
-        PhaseView(
-            phase=phase,
-            quota=phase_quota(team=team, phase=phase),
-            submit_url=f"{base}/{phase.split}/submit/",
-            submissions_url=f"{base}/{phase.split}/submissions/",
-            leaderboard_url=f"{base}/{phase.split}/leaderboard/",
+    phases = []
+    for phase in the_track.phases.all():
+        args = [challenge.slug, the_track.number, phase.split]
+        phases.append(
+            PhaseView(
+                phase=phase,
+                quota=phase_quota(team=team, phase=phase),
+                submit_url=reverse("submissions:upload", args=args),
+                submissions_url=reverse("submissions:list", args=args),
+                leaderboard_url=reverse("leaderboard:board", args=args),
+            )
         )
-        for phase in the_track.phases.all()
-    ]
     context = {"challenge": challenge, "track": the_track, "team": team, "phases": phases}
     return render(request, "challenges/track.html", context)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from evaluation.accelerators import available, warm_up
+from evaluation.accelerators import available
 from evaluation.archive import ArchiveLimits, check_archive
 from evaluation.bootstrap import bootstrap_interval
 from evaluation.errors import GroundTruthError, SubmissionFormatError
@@ -24,6 +24,7 @@ from evaluation.scoring import score_archive
 from evaluation.synth import make_synthetic
 from evaluation.tracks import TRACKS
 from evaluation.version import SCORER_VERSION
+from evaluation.warmup import warm_up
 
 
 def _parser() -> argparse.ArgumentParser:

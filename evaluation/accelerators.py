@@ -68,39 +68,6 @@ def jit() -> Any:
         return None
 
 
-def warm_up() -> list[str]:
-    """Compile (or load from numba's cache) the kernels by scoring a tiny synthetic set per track.
-
-    A container image runs this once at build time, so that no submission waits for the compiler.
-
-    Returns
-    -------
-    list of str
-        What was done, one line per track.
-
-    Examples
-    --------
-    >>> len(warm_up())
-    3
-    """
-    import tempfile
-
-    from evaluation.gt_pack import pack_ground_truth
-    from evaluation.scoring import score_archive
-    from evaluation.synth import make_synthetic
-
-    done = []
-    with tempfile.TemporaryDirectory() as folder:
-        for track in (1, 2, 3):
-            made = make_synthetic(track, 2, os.path.join(folder, str(track)), seed=0, alternative=False)
-            assert made.pred_zip is not None
-            store = pack_ground_truth(track, made.gt_dir, os.path.join(folder, f"store{track}")).path
-            for truth in (made.gt_dir, store):  # a store's arrays are read-only: numba compiles those apart
-                score_archive(track, truth, made.pred_zip)
-            done.append(f"track {track}: scored with {'compiled loops' if jit() else 'numpy'}")
-    return done
-
-
 def available() -> dict[str, str]:
     """Installed accelerators and their versions (numba without importing it).
 

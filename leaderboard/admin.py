@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from leaderboard.models import FrozenEntry, LeaderboardEntry
-from organizer.admin_base import ReadOnlyAdmin, pct
+from lidserver.admin import ReadOnlyAdmin, pct
 
 
 @admin.register(LeaderboardEntry)

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from leaderboard.exports import FORMATS, leaderboard_export
 from leaderboard.selectors import board_check_visible, board_choice, leaderboard_rows, phase_for_board
+from leaderboard.serializers import LeaderboardSerializer
 
 BOARD_PARAM = OpenApiParameter("board", str, enum=["official", "post"], description="Default: official.")
 
@@ -32,20 +33,18 @@ class LeaderboardApi(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[BOARD_PARAM], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[BOARD_PARAM], responses={200: LeaderboardSerializer})
     def get(self, request: Request, slug: str, number: int, split: str) -> Response:
         phase, board = _visible_phase(request, slug, number, split)
-        frozen = phase.frozen_at.isoformat().replace("+00:00", "Z") if phase.frozen_at else None
-        return Response(
-            {
-                "challenge": slug,
-                "track": number,
-                "split": split,
-                "board": board,
-                "frozen_at": frozen,
-                "rows": leaderboard_rows(phase=phase, board=board),
-            }
-        )
+        body = {
+            "challenge": phase.track.challenge.slug,
+            "track": phase.track.number,
+            "split": phase.split,
+            "board": board,
+            "frozen_at": phase.frozen_at,
+            "rows": leaderboard_rows(phase=phase, board=board),
+        }
+        return Response(LeaderboardSerializer(body).data)
 
 
 class _FormatIsOurs(BaseContentNegotiation):

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from accounts.roles import user_is_organizer
+from evaluation import TRACKS
 from leaderboard.selectors import curve_series
 from lidserver.errors import ApplicationError, NotFound
 from submissions.models import Status, Submission
@@ -16,12 +17,7 @@ MAX_COMPARED = 12
 
 def class_names(track_number: int, count: int) -> list[str]:
     """The scoring core's class names for the track; numbered placeholders if it has none."""
-    try:
-        from evaluation import TRACKS  # the scoring core; imported late so pages work while it is absent
-
-        names = list(TRACKS[track_number].class_names)
-    except (ImportError, KeyError, AttributeError, TypeError):
-        names = []
+    names = list(TRACKS[track_number].class_names) if track_number in TRACKS else []
     return [names[i] if i < len(names) else f"class {i}" for i in range(count)]
 
 

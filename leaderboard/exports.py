@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from challenges.models import Phase
+from leaderboard.ranking import SIGNIFICANCE_LEGEND, SIGNIFICANCE_MARK
 from leaderboard.selectors import TRACK_COLUMNS, format_metric, leaderboard_rows
 from lidserver.errors import ApplicationError
 
@@ -103,7 +104,11 @@ def _markdown(phase: Phase, rows: list[dict[str, Any]]) -> str:
     for r in rows:
         cells = [_md_cell(r["team"]["name"]), _md_cell(r["username"])]
         cells += [format_metric(r["metrics"][c.key], c.kind) for c in columns]
+        if r["not_significant"]:
+            cells[2] += f" {SIGNIFICANCE_MARK}"
         lines.append("| " + " | ".join(cells) + " |")
+    if any(r["not_significant"] for r in rows):
+        lines.append(f"\n{SIGNIFICANCE_MARK} {SIGNIFICANCE_LEGEND}")
     return "\n".join(lines) + "\n"
 
 
@@ -139,8 +144,12 @@ def _latex(phase: Phase, rows: list[dict[str, Any]]) -> str:
     for r in rows:
         cells = [tex_escape(r["team"]["name"]), tex_escape(r["username"])]
         cells += [format_metric(r["metrics"][c.key], c.kind) for c in columns]
+        if r["not_significant"]:
+            cells[2] += r"~$\approx$"
         lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
+    if any(r["not_significant"] for r in rows):
+        lines.append(f"% $\\approx$: {SIGNIFICANCE_LEGEND}")
     return "\n".join(lines) + "\n"
 
 

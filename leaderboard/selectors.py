@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Max
-from django.utils import timezone
 
 from accounts.roles import user_is_organizer
 from challenges.models import Phase
+from evaluation import TRACKS
+from leaderboard import ranking
 from leaderboard.models import Board, LeaderboardEntry
 from lidserver.errors import ApplicationError, NotFound
+from lidserver.formatting import Column, metric_text, track_columns
 
-
-@dataclass(frozen=True)
-class Column:
-    key: str  # the key in Submission.metrics
-    label: str  # the report's column title
-    kind: str  # "pct": a fraction shown in percent; "thr": a threshold 0..255
-
-
-TRACK_COLUMNS = {
-    1: (
-        Column("mean_iou", "Mean IoU", "pct"),
-        Column("mean_accuracy", "Mean Accuracy", "pct"),
-        Column("pixel_accuracy", "Pixel Accuracy", "pct"),
-    ),
-    3: (Column("peak_iou", "Peak-IoU", "pct"), Column("peak_threshold", "Peak-Threshold", "thr")),
-}
-TRACK_COLUMNS[2] = TRACK_COLUMNS[1]
-
-
-def format_metric(value: Any, kind: str) -> str:
-    """Percent with two decimals for fractions (as in the report); a plain integer for thresholds."""
-    if value is None:
-        return "–"
-    if kind == "thr":
-        # The threshold is an integer t in 0..255; accept it stored as t/255 too.
-        number = float(value)
-        return str(round(number * 255) if 0 < number < 1 else round(number))
-    return f"{float(value) * 100:.2f}"
+# The columns of each track and how a metric is written: lidserver.formatting (names kept for callers).
+TRACK_COLUMNS = {number: track_columns(number) for number in TRACKS}
+format_metric = metric_text
 
 
 def phase_for_board(*, slug: str, number: int, split: str) -> Phase:
@@ -126,9 +102,8 @@ def leaderboard_rows(*, phase: Phase, board: str) -> list[dict[str, Any]]:
         .order_by("rank", "submission__created_at", "pk")
     )
     rows = [_row(e, columns) for e in entries]
-    for i, row in enumerate(rows):
-        previous = rows[i - 1]["overlaps_next"] if i else False
-        row["not_significant"] = bool(row["overlaps_next"] or previous)
+    for row, mark in zip(rows, ranking.not_significant([r["overlaps_next"] for r in rows]), strict=True):
+        row["not_significant"] = mark
     return rows
 
 
@@ -147,8 +122,3 @@ def curve_series(label: str, submission: Any) -> dict[str, Any]:
     values = (submission.curve or {}).get("mean") or []
     peak = max(range(len(values)), key=lambda t: (values[t], -t)) if values else None
     return {"label": label, "values": values, "peak": peak}
-
-
-def board_is_live(phase: Phase, board: str) -> bool:
-    """Whether a board still changes when new scores land (the frozen official board does not)."""
-    return not (board == Board.OFFICIAL and (phase.frozen_at is not None or phase.ends_at <= timezone.now()))

@@ -6,7 +6,6 @@ verification state are all computed here, never per request).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -15,65 +14,31 @@ from django.utils import timezone
 from audit.models import AuditLogEntry
 from audit.services import audit_record
 from challenges.models import Phase
-from leaderboard import memo
+from leaderboard import memo, ranking
 from leaderboard.models import Board, FrozenEntry, LeaderboardEntry
-from submissions.models import COUNTED_STATUSES, Status, Submission, TeamPhase
-from verification.models import VerificationRequest
-
-_FIELDS = ("id", "team_id", "score", "created_at", "ci_low", "ci_high")
-
-
-def _order_key(sub: Submission) -> tuple[float, Any, int]:
-    # Best score first; on equal scores the earlier submission wins the tie-break of display order.
-    return (-(sub.score or 0.0), sub.created_at, sub.pk)
-
-
-def _representatives(phase: Phase, submissions: list[Submission]) -> dict[int, Submission]:
-    """Per team: its chosen scored submission if among ``submissions``, else its best (earliest on ties)."""
-    chosen = dict(TeamPhase.objects.filter(phase=phase).values_list("team_id", "representative_id"))
-    by_team: dict[int, Submission] = {}
-    for sub in sorted(submissions, key=_order_key):
-        by_team.setdefault(sub.team_id, sub)
-    for sub in submissions:
-        if chosen.get(sub.team_id) == sub.pk:
-            by_team[sub.team_id] = sub
-    return by_team
-
-
-def rank_entries(subs: Iterable[Submission]) -> list[tuple[int, Submission]]:
-    """Competition ranking ("1224"): scores 0.9, 0.8, 0.8, 0.7 rank 1, 2, 2, 4."""
-    ranked: list[tuple[int, Submission]] = []
-    rank, previous = 0, None
-    for position, sub in enumerate(sorted(subs, key=_order_key), start=1):
-        if sub.score != previous:
-            rank, previous = position, sub.score
-        ranked.append((rank, sub))
-    return ranked
+from leaderboard.standings import board_standings, verification_states
+from submissions.models import COUNTED_STATUSES, Submission
 
 
 def _build_rows(
-    phase: Phase, board: str, subs: Iterable[Submission], used: dict[int, int], states: dict[int, str]
+    phase: Phase, board: str, standings: list[ranking.Standing], used: dict[int, int], states: dict[int, str]
 ) -> list[LeaderboardEntry]:
-    rows = [
+    return [
         LeaderboardEntry(
             phase=phase,
             board=board,
-            team_id=sub.team_id,
-            submission=sub,
-            rank=rank,
-            score=sub.score or 0.0,
-            ci_low=sub.ci_low,
-            ci_high=sub.ci_high,
-            submissions_used=used.get(sub.team_id, 0),
-            verification_state=states.get(sub.team_id, ""),
+            team_id=s.candidate.team_id,
+            submission_id=s.candidate.id,
+            rank=s.rank,
+            score=s.candidate.score,
+            ci_low=s.candidate.ci_low,
+            ci_high=s.candidate.ci_high,
+            overlaps_next=s.overlaps_next,
+            submissions_used=used.get(s.candidate.team_id, 0),
+            verification_state=states.get(s.candidate.team_id, ""),
         )
-        for rank, sub in rank_entries(subs)
+        for s in standings
     ]
-    # Adjacent entries whose 95% intervals overlap are not significantly different.
-    for upper, lower in zip(rows, rows[1:], strict=False):
-        if upper.ci_low is not None and lower.ci_high is not None:
-            upper.overlaps_next = upper.ci_low <= lower.ci_high
-    return rows
 
 
 def _used_counts(phase: Phase, *, before: Any = None) -> dict[int, int]:
@@ -86,34 +51,16 @@ def _used_counts(phase: Phase, *, before: Any = None) -> dict[int, int]:
     return used
 
 
-def _official_submissions(phase: Phase, scored: list[Submission], disqualified: set[int]) -> list[Submission]:
-    if phase.frozen_at is None:
-        before = [s for s in scored if s.created_at < phase.ends_at]
-        reps = _representatives(phase, before).values()
-    else:
-        # Frozen: the submissions kept at freeze time, with their current scores (re-scoring counts);
-        # hidden or no-longer-scored ones are in ``scored`` no more and so drop out.
-        frozen_ids = set(FrozenEntry.objects.filter(phase=phase).values_list("submission_id", flat=True))
-        reps = [s for s in scored if s.pk in frozen_ids]
-    return [s for s in reps if s.team_id not in disqualified]
-
-
 @transaction.atomic
 def leaderboard_refresh(*, phase: Phase) -> None:
-    """Recompute the phase's stored boards: ranks by key score, ties share a rank.
-
-    The official board counts submissions made before the deadline and leaves out teams whose
-    verification for this phase ended in disqualification; once the phase is frozen it is rebuilt
-    from the submissions kept at freeze time only. The post-challenge board counts everything.
-    """
+    """Recompute and store the phase's boards (``leaderboard.standings.board_standings``)."""
     # Serialise concurrent refreshes of one phase (two scores landing at once) on the phase row.
     phase = Phase.objects.select_for_update().get(pk=phase.pk)
-    scored = list(Submission.objects.filter(phase=phase, status=Status.SCORED, hidden=False).only(*_FIELDS))
-    states = dict(VerificationRequest.objects.filter(phase=phase).values_list("team_id", "state"))
-    disqualified = {team for team, state in states.items() if state == VerificationRequest.State.DISQUALIFIED}
-    official = _official_submissions(phase, scored, disqualified)
-    rows = _build_rows(phase, Board.OFFICIAL, official, _used_counts(phase, before=phase.ends_at), states)
-    rows += _build_rows(phase, Board.POST, _representatives(phase, scored).values(), _used_counts(phase), states)
+    states = verification_states(phase=phase)
+    boards = board_standings(phase=phase, states=states)
+    used_before = _used_counts(phase, before=phase.ends_at)
+    rows = _build_rows(phase, Board.OFFICIAL, boards[Board.OFFICIAL], used_before, states)
+    rows += _build_rows(phase, Board.POST, boards[Board.POST], _used_counts(phase), states)
     LeaderboardEntry.objects.filter(phase=phase).delete()
     LeaderboardEntry.objects.bulk_create(rows)
     transaction.on_commit(lambda: _forget_versions(phase.pk))

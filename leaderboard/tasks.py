@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
 from leaderboard import services
+from lidserver.tasks import staff_task
 
 
-@shared_task(name="leaderboard.tasks.freeze_closed_phases", acks_late=True, reject_on_worker_lost=True)
+@staff_task(name="leaderboard.tasks.freeze_closed_phases")
 def freeze_closed_phases() -> list[int]:
     """Run by beat every minute: freeze the official board of each phase past its deadline."""
     return services.freeze_closed_phases()

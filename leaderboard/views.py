@@ -86,10 +86,6 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-def _error_page(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return render(request, "leaderboard/error.html", {"message": exc.message}, status=exc.http_status)
-
-
 def _cached_rows(phase: Any, board: str, version: str) -> list[dict[str, Any]]:
     key = f"leaderboard:rows:{version}"
     rows = memo.get(key)
@@ -118,12 +114,9 @@ def _display_rows(phase: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]
 
 @require_GET
 def board(request: HttpRequest, slug: str, number: int, split: str) -> HttpResponse:
-    try:
-        phase = _phase(slug, number, split)
-        which = board_choice(request.GET.get("board"))
-        board_check_visible(user=request.user, phase=phase)
-    except ApplicationError as exc:
-        return _error_page(request, exc)
+    phase = _phase(slug, number, split)
+    which = board_choice(request.GET.get("board"))
+    board_check_visible(user=request.user, phase=phase)
     version = _version(phase, which)
     page_key = f"leaderboard:page:{version}"
     if _anonymous(request) and (html := memo.get(page_key)) is not None:
@@ -161,19 +154,12 @@ def board(request: HttpRequest, slug: str, number: int, split: str) -> HttpRespo
     return response
 
 
-def _json_error(exc: ApplicationError) -> JsonResponse:
-    return JsonResponse({"code": exc.code, "message": exc.message, "detail": exc.detail}, status=exc.http_status)
-
-
 @require_GET
 def board_json(request: HttpRequest, slug: str, number: int, split: str) -> HttpResponse:
     """Polled by the board page; 304 while the stored board has not changed."""
-    try:
-        phase = _phase(slug, number, split)
-        which = board_choice(request.GET.get("board"))
-        board_check_visible(user=request.user, phase=phase)
-    except ApplicationError as exc:
-        return _json_error(exc)
+    phase = _phase(slug, number, split)
+    which = board_choice(request.GET.get("board"))
+    board_check_visible(user=request.user, phase=phase)
     version = _version(phase, which)
     etag = f'W/"{version}"'  # weak: the same board, gzipped or not
     if request.headers.get("If-None-Match") == etag:
@@ -193,26 +179,20 @@ def board_json(request: HttpRequest, slug: str, number: int, split: str) -> Http
 @require_GET
 def board_curves_json(request: HttpRequest, slug: str, number: int, split: str) -> HttpResponse:
     """Figure 1's data: the top entries' IoU-threshold curves (``?top=5``)."""
-    try:
-        phase = phase_for_board(slug=slug, number=number, split=split)
-        which = board_choice(request.GET.get("board"))
-        board_check_visible(user=request.user, phase=phase)
-        top_text = request.GET.get("top", "5")
-        if not top_text.isdigit() or not 1 <= int(top_text) <= 20:
-            raise ApplicationError("invalid_top", "top must be a whole number from 1 to 20.")
-    except ApplicationError as exc:
-        return _json_error(exc)
+    phase = phase_for_board(slug=slug, number=number, split=split)
+    which = board_choice(request.GET.get("board"))
+    board_check_visible(user=request.user, phase=phase)
+    top_text = request.GET.get("top", "5")
+    if not top_text.isdigit() or not 1 <= int(top_text) <= 20:
+        raise ApplicationError("invalid_top", "top must be a whole number from 1 to 20.")
     return JsonResponse({"series": board_curves(phase=phase, board=which, top=int(top_text))})
 
 
 @require_GET
 def compare(request: HttpRequest) -> HttpResponse:
     """Submissions side by side: per-class IoU for tracks 1-2, the curves for track 3."""
-    try:
-        ids = compare_selectors.parse_ids(request.GET.getlist("s"))
-        subs = compare_selectors.compared_submissions(user=request.user, ids=ids)
-    except ApplicationError as exc:
-        return _error_page(request, exc)
+    ids = compare_selectors.parse_ids(request.GET.getlist("s"))
+    subs = compare_selectors.compared_submissions(user=request.user, ids=ids)
     phase = subs[0].phase
     context: dict[str, Any] = {"subs": subs, "track": phase.track, "challenge": phase.track.challenge}
     if phase.track.number == 3:

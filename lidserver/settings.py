@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lidserver.middleware.ApplicationErrorMiddleware",
 ]
 
 ROOT_URLCONF = "lidserver.urls"
@@ -71,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "challenges.context_processors.navigation",
             ],
+            "builtins": ["lidserver.template_filters"],
         },
     },
 ]
@@ -147,9 +149,30 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The kinds of task (lidserver.tasks): their queue and soft / hard time limits in seconds. A
+# scoring task's soft limit stays below SCORING_STUCK_AFTER, so a hung scoring is retried by its
+# own worker before the reaper would rescue it.
+TASK_KINDS = {
+    "scoring": {
+        "queue": env("SCORING_TASK_QUEUE", default="celery"),
+        "soft_time_limit": env.int("SCORING_TASK_SOFT_TIME_LIMIT", default=1500),
+        "time_limit": env.int("SCORING_TASK_TIME_LIMIT", default=1560),
+    },
+    "staff": {
+        "queue": env("STAFF_TASK_QUEUE", default="celery"),
+        "soft_time_limit": env.int("STAFF_TASK_SOFT_TIME_LIMIT", default=4 * 3600),
+        "time_limit": env.int("STAFF_TASK_TIME_LIMIT", default=4 * 3600 + 60),
+    },
+}
+# A re-score run renews its claim after each submission it scores; a claim older than this is a dead worker's.
+RESCORE_STUCK_AFTER = timedelta(seconds=env.int("RESCORE_STUCK_AFTER_SECONDS", default=1800))
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-submissions": {
         "task": "submissions.tasks.requeue_stuck_submissions",
+        "schedule": env.int("REQUEUE_STUCK_EVERY_SECONDS", default=60),
+    },
+    "requeue-stuck-rescore-runs": {
+        "task": "organizer.tasks.requeue_stuck_rescore_runs",
         "schedule": env.int("REQUEUE_STUCK_EVERY_SECONDS", default=60),
     },
     "freeze-closed-phases": {

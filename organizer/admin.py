@@ -8,10 +8,10 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from lidserver.admin import OrganizerInline, ReadOnlyAdmin, pct
 from lidserver.errors import ApplicationError
-from organizer.admin_base import OrganizerInline, ReadOnlyAdmin, pct
 from organizer.models import RescoreItem, RescoreRun
-from submissions.rescoring import rescore_run_delete, rescore_run_publish
+from organizer.rescoring import rescore_run_delete, rescore_run_publish
 
 
 class RescoreItemInline(OrganizerInline):

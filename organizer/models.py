@@ -28,6 +28,9 @@ class RescoreRun(models.Model):
     # Per phase and board: [{"team", "team_id", "old_rank", "old_score", "new_rank", "new_score"}].
     rank_changes = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, help_text="Why computing the preview failed (staff only).")
+    # Claimed like a submission: attempts counted, the claim renewed after each item scored.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

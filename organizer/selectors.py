@@ -11,27 +11,19 @@ from django.utils import timezone
 
 from challenges.models import Phase
 from submissions.models import Status, Submission
+from submissions.selectors import submissions_stuck
 
 RECENT_FAILED = timedelta(days=7)
 
 
 def dashboard_summary(*, now: Any = None, failed_limit: int = 20) -> dict[str, Any]:
     now = now or timezone.now()
-    cutoff = now - settings.SCORING_STUCK_AFTER
     counts = Submission.objects.aggregate(
         queued=Count("pk", filter=Q(status=Status.QUEUED)),
         running=Count("pk", filter=Q(status=Status.RUNNING)),
         uploaded=Count("pk", filter=Q(status=Status.UPLOADED)),
     )
-    stuck = (
-        Submission.objects.filter(
-            Q(status=Status.QUEUED, queued_at__lt=cutoff)
-            | Q(status=Status.RUNNING, started_at__lt=cutoff)
-            | Q(status=Status.UPLOADED, created_at__lt=cutoff)
-        )
-        .select_related("team", "phase__track__challenge")
-        .order_by("created_at")
-    )
+    stuck = submissions_stuck(now=now).select_related("team", "phase__track__challenge").order_by("created_at")
     failed = (
         Submission.objects.filter(status=Status.FAILED, finished_at__gte=now - RECENT_FAILED)
         .select_related("team", "phase__track__challenge")

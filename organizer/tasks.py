@@ -1,13 +1,17 @@
-"""Organizer tasks: computing a re-score preview is slow, so a worker does it."""
+"""Celery tasks of re-scoring: thin wrappers over ``organizer.rescoring``."""
 
 from __future__ import annotations
 
-from celery import shared_task
+from lidserver.tasks import staff_task
+from organizer.rescoring import rescore_run_compute, rescore_runs_requeue_stuck
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@staff_task
 def compute_rescore_run(*, run_id: int) -> str | None:
-    from submissions.rescoring import rescore_run_compute
-
     run = rescore_run_compute(run_id=run_id)
     return run.state if run else None
+
+
+@staff_task(name="organizer.tasks.requeue_stuck_rescore_runs")
+def requeue_stuck_rescore_runs() -> dict[str, int]:
+    return rescore_runs_requeue_stuck()

@@ -11,11 +11,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
+from lidserver.admin import OrganizerAdmin, pct
 from lidserver.errors import ApplicationError
-from organizer.admin_base import OrganizerAdmin, pct
+from organizer.rescoring import rescore_run_create, rescore_run_enqueue
 from organizer.services import submission_set_hidden
 from submissions.models import Submission, TeamPhase
-from submissions.rescoring import rescore_run_create, rescore_run_enqueue
 from verification.services import verification_disqualify_submission_team
 
 _READONLY = (

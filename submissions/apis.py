@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, permissions, status
 from rest_framework.pagination import LimitOffsetPagination
@@ -18,7 +19,6 @@ from lidserver.errors import ApplicationError
 from submissions.selectors import (
     representative_ids,
     submission_get_for_user,
-    submission_to_dict,
     submissions_for_team,
     submissions_for_user,
 )
@@ -36,10 +36,8 @@ _ERRORS = {code: ErrorSerializer for code in (400, 403, 404, 409, 413, 507)}
 def _page(view: APIView, request: Request, submissions: Any) -> Response:
     paginator = LimitOffsetPagination()
     page = paginator.paginate_queryset(submissions, request, view=view) or []
-    reps = representative_ids(page)
-    return paginator.get_paginated_response(
-        [submission_to_dict(sub, viewer=request.user, representatives=reps) for sub in page]
-    )
+    context = {"representatives": representative_ids(page)}
+    return paginator.get_paginated_response(SubmissionSerializer(page, many=True, context=context).data)
 
 
 class PhaseSubmissionsApi(APIView):
@@ -75,7 +73,7 @@ class PhaseSubmissionsApi(APIView):
             raise ApplicationError(
                 "no_team",
                 f"You are not in a team of {phase.track.challenge.short_title}; create or join one at "
-                f"/c/{slug}/team/ before submitting.",
+                f"{reverse('accounts:team', args=[slug])} before submitting.",
                 http_status=403,
             )
         form = SubmissionUploadSerializer(data=request.data)
@@ -91,7 +89,7 @@ class PhaseSubmissionsApi(APIView):
             declared_parameters=data["declared_parameters"],
         )
         sub = submission_get_for_user(user=request.user, submission_id=sub.pk)
-        return Response(submission_to_dict(sub, viewer=request.user), status=status.HTTP_201_CREATED)
+        return Response(SubmissionSerializer(sub).data, status=status.HTTP_201_CREATED)
 
 
 class MySubmissionsApi(APIView):
@@ -110,7 +108,7 @@ class SubmissionDetailApi(APIView):
     @extend_schema(operation_id="submission_retrieve", responses={200: SubmissionSerializer, 404: ErrorSerializer})
     def get(self, request: Request, submission_id: int) -> Response:
         sub = submission_get_for_user(user=request.user, submission_id=submission_id)
-        return Response(submission_to_dict(sub, viewer=request.user))
+        return Response(SubmissionSerializer(sub).data)
 
 
 class SubmissionRepresentativeApi(APIView):
@@ -126,4 +124,4 @@ class SubmissionRepresentativeApi(APIView):
     def post(self, request: Request, submission_id: int) -> Response:
         sub = submission_get_for_user(user=request.user, submission_id=submission_id)
         sub = submission_set_representative(submission=sub, user=request.user)
-        return Response(submission_to_dict(sub, viewer=request.user))
+        return Response(SubmissionSerializer(sub).data)

@@ -101,7 +101,8 @@ class Submission(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(declared_parameters__gte=0) & models.Q(declared_parameters__lt=150_000_000),
+                condition=models.Q(declared_parameters__gte=0)
+                & models.Q(declared_parameters__lt=settings.MAX_DECLARED_PARAMETERS),
                 name="declared_parameters_under_150m",
             ),
             models.CheckConstraint(
@@ -112,7 +113,3 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"Submission {self.pk} ({self.team}, {self.phase})"
-
-    @property
-    def is_counted(self) -> bool:
-        return self.status in COUNTED_STATUSES

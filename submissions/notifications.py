@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
+from lidserver.formatting import percent
 from submissions.models import Status, Submission
 
 logger = logging.getLogger(__name__)
@@ -18,11 +19,6 @@ _SUBJECTS = {
     Status.FAILED: "Submission {id} could not be scored",
 }
 _LABELS = {"mean_iou": "Mean IoU", "peak_iou": "Peak-IoU"}
-
-
-def percent(fraction: float | None) -> str:
-    """A fraction as the reports print it: percent with two decimals (0.61234 -> "61.23")."""
-    return "n/a" if fraction is None else f"{fraction * 100:.2f}"
 
 
 def notify_submission_finished(*, submission_id: int) -> bool:

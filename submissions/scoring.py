@@ -11,25 +11,20 @@ staff. Neither uses a slot.
 from __future__ import annotations
 
 import logging
-import math
-import os
-import tempfile
 import time
 import traceback
 from typing import Any
 
 from django.conf import settings
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-import evaluation
 from leaderboard.services import leaderboard_refresh
+from submissions.evaluate import GroundTruthMissing, KeyMetricUndefined, SubmissionFormatError, submission_evaluate
 from submissions.models import Status, Submission, submission_stats_path
 from submissions.notifications import notify_submission_finished
-from submissions.services import archive_limits, enqueue_scoring
+from submissions.selectors import submissions_stuck
+from submissions.services import enqueue_scoring
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +33,6 @@ FAILED_MESSAGE = (
     "The organizers have been notified."
 )
 RETRY_COUNTDOWN_SECONDS = 30
-BOOTSTRAP_RESAMPLES = 1000
-
-
-class GroundTruthMissing(Exception):
-    """The phase has no loaded ground truth: retrying cannot help, an organizer must load it."""
-
-
-class KeyMetricUndefined(Exception):
-    """The key metric came out undefined (e.g. no scored pixel at all): retrying cannot help."""
 
 
 def submission_score(*, submission_id: int) -> str | None:
@@ -61,7 +47,7 @@ def submission_score(*, submission_id: int) -> str | None:
         fields.update(status=Status.SCORED, finished_at=timezone.now(), scoring_seconds=time.monotonic() - started)
         # Writing the result (and refreshing the board) can fail too: that is the platform's, like a crash.
         return _finish(sub, attempt, **fields)
-    except evaluation.SubmissionFormatError as error:
+    except SubmissionFormatError as error:
         return _finish(
             sub,
             attempt,
@@ -92,86 +78,10 @@ def _claim(submission_id: int) -> tuple[Submission, int] | None:
     return sub, sub.attempts
 
 
-def _ground_truth(phase: Any) -> Any:
-    if not phase.ground_truth_path:
-        raise GroundTruthMissing(f"Phase {phase} has no ground truth loaded; load it, then re-score.")
-    path = settings.GROUND_TRUTH_ROOT / phase.ground_truth_path
-    if not os.path.exists(path):
-        raise GroundTruthMissing(f"The ground truth store {path} of phase {phase} does not exist.")
-    return evaluation.open_ground_truth(path)
-
-
 def _score(sub: Submission) -> dict[str, Any]:
-    """The slow part, outside any transaction: score, keep per-image statistics, bootstrap."""
-    track = sub.phase.track
-    ground_truth = _ground_truth(sub.phase)
-    try:
-        result = evaluation.score_archive(
-            track.number, ground_truth, sub.archive.path, workers=1, limits=archive_limits()
-        )
-    finally:
-        ground_truth.close()
-    metrics = dict(result.metrics())
-    aggregates, per_class, curve = split_metrics(metrics)
-    with tempfile.TemporaryDirectory() as tmp:
-        local = os.path.join(tmp, "per_image.npz")
-        result.save_per_image(local)
-        ci_low, ci_high = evaluation.bootstrap_interval(local, track.number, resamples=BOOTSTRAP_RESAMPLES, seed=0)
-        stats_name = submission_stats_path(sub, "per_image.npz")
-        default_storage.delete(stats_name)  # a retried attempt replaces, never duplicates, the file
-        with open(local, "rb") as handle:
-            stats_name = default_storage.save(stats_name, File(handle, name="per_image.npz"))
-    score = aggregates.get(track.key_metric)
-    if score is None:
-        raise KeyMetricUndefined(f"{track.key_metric} is undefined for this ground truth and prediction: {aggregates}")
-    return {
-        "score": score,
-        "metrics": aggregates,
-        "per_class": per_class,
-        "curve": curve,
-        "per_image_stats": stats_name,
-        "ci_low": _finite(ci_low),
-        "ci_high": _finite(ci_high),
-        "scorer_version": evaluation.SCORER_VERSION,
-        "ground_truth_checksum": getattr(ground_truth, "checksum", "") or "",
-        "error_code": "",
-        "error_message": "",
-    }
-
-
-def _finite(value: Any) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def _json_list(values: Any) -> list[float | None] | None:
-    """NaN (a class absent from the split) cannot be stored in JSON: it becomes null."""
-    if values is None:
-        return None
-    return [_finite(v) for v in values]
-
-
-def split_metrics(metrics: dict[str, Any]) -> tuple[dict[str, Any], dict | None, dict | None]:
-    """The scoring core's metrics split into (aggregates, per_class, curve) as stored on the row."""
-    per_class = curve = None
-    if "per_class_iou" in metrics:
-        per_class = {
-            "iou": _json_list(metrics.pop("per_class_iou")),
-            "accuracy": _json_list(metrics.pop("per_class_accuracy", None)),
-        }
-    if "curve" in metrics:
-        pixel = metrics.pop("pixel_curve", None)
-        if pixel is None:
-            pixel = metrics.pop("curve_pixel", None)
-        curve = {"mean": _json_list(metrics.pop("curve")), "pixel": _json_list(pixel)}
-    aggregates = {
-        key: (_finite(value) if isinstance(value, float) else value)
-        for key, value in metrics.items()
-        if not isinstance(value, list | tuple | dict)
-    }
-    return aggregates, per_class, curve
+    """The slow part, outside any transaction."""
+    result = submission_evaluate(submission=sub, stats_name=submission_stats_path(sub, "per_image.npz"))
+    return {**result.fields(), "error_code": "", "error_message": ""}
 
 
 def _finish(sub: Submission, attempt: int, **fields: Any) -> str | None:
@@ -223,15 +133,9 @@ def submissions_requeue_stuck(*, now: Any = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     cutoff = now - settings.SCORING_STUCK_AFTER
-    stuck_q = (
-        Q(status=Status.UPLOADED, created_at__lt=cutoff)
-        | Q(status=Status.QUEUED, queued_at__lt=cutoff)
-        | Q(status=Status.RUNNING, started_at__lt=cutoff)
-        | Q(status=Status.RUNNING, started_at__isnull=True, queued_at__lt=cutoff)
-    )
     counts = {"requeued": 0, "failed": 0}
     with transaction.atomic():
-        for row in Submission.objects.select_for_update(skip_locked=True).filter(stuck_q).order_by("pk"):
+        for row in submissions_stuck(now=now).select_for_update(skip_locked=True).order_by("pk"):
             was = row.status
             row.staff_log += f"{now:%Y-%m-%d %H:%M:%S} stuck in {was} since before {cutoff:%H:%M:%S}; "
             submission_id = row.pk

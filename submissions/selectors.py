@@ -1,4 +1,4 @@
-"""Reading submissions: a team's quota, its submissions, one submission as the API's JSON.
+"""Reading submissions: a team's quota, its submissions, which of them represent their teams, stuck ones.
 
 Visibility is decided here, once: participants see their own team's submissions; another team's
 submission id answers exactly like a missing one (404); organizers see everything.
@@ -11,11 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership
 from accounts.roles import user_is_organizer
+from leaderboard import ranking
 from lidserver.errors import NotFound
 from submissions.models import COUNTED_STATUSES, Status, Submission, TeamPhase
 
@@ -96,70 +98,34 @@ def submission_get_for_user(*, user: Any, submission_id: int) -> Submission:
 
 
 def representative_ids(submissions: Iterable[Submission]) -> set[int]:
-    """Which of these submissions represent their team on the post-challenge board.
-
-    A team's representative is the scored submission it chose, else its best scored one (the
-    earliest on equal scores), as in ``leaderboard.services``. Two queries for any list.
-    """
+    """Which of these submissions represent their team on the post-challenge board
+    (``leaderboard.ranking.representatives``: a hidden chosen one does not). Two queries for any list."""
     pairs = {(s.team_id, s.phase_id) for s in submissions}
     if not pairs:
         return set()
     teams, phases = {t for t, _ in pairs}, {p for _, p in pairs}
-    chosen = {
-        (t, p): r
-        for t, p, r in TeamPhase.objects.filter(team_id__in=teams, phase_id__in=phases, representative__isnull=False)
-        .filter(representative__status=Status.SCORED)
-        .values_list("team_id", "phase_id", "representative_id")
-    }
-    best: dict[tuple[int, int], int] = {}
-    scored = (
-        Submission.objects.filter(team_id__in=teams, phase_id__in=phases, status=Status.SCORED, hidden=False)
-        .order_by("-score", "created_at", "id")
-        .values_list("team_id", "phase_id", "id")
+    chosen: dict[int, dict[int, int | None]] = {}
+    for t, p, r in TeamPhase.objects.filter(team_id__in=teams, phase_id__in=phases).values_list(
+        "team_id", "phase_id", "representative_id"
+    ):
+        chosen.setdefault(p, {})[t] = r
+    candidates: dict[int, list[ranking.Candidate]] = {}
+    scored = Submission.objects.filter(
+        team_id__in=teams, phase_id__in=phases, status=Status.SCORED, hidden=False
+    ).values_list("id", "team_id", "phase_id", "score", "created_at")
+    for sid, t, p, score, created in scored:
+        if (t, p) in pairs:
+            candidates.setdefault(p, []).append(ranking.Candidate(sid, t, score or 0.0, created))
+    return {c.id for p, cands in candidates.items() for c in ranking.representatives(cands, chosen.get(p, {}))}
+
+
+def submissions_stuck(*, now: dt.datetime | None = None) -> QuerySet[Submission]:
+    """Submissions waiting longer than SCORING_STUCK_AFTER in uploaded, queued or running (a broker
+    that was down, a lost message, a killed worker): what the reaper rescues and the dashboard lists."""
+    cutoff = (now or timezone.now()) - settings.SCORING_STUCK_AFTER
+    return Submission.objects.filter(
+        Q(status=Status.UPLOADED, created_at__lt=cutoff)
+        | Q(status=Status.QUEUED, queued_at__lt=cutoff)
+        | Q(status=Status.RUNNING, started_at__lt=cutoff)
+        | Q(status=Status.RUNNING, started_at__isnull=True, queued_at__lt=cutoff)
     )
-    for t, p, sid in scored:
-        best.setdefault((t, p), sid)
-    return {chosen.get(pair, best.get(pair)) for pair in pairs} - {None}  # type: ignore[return-value]
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
-
-
-def submission_to_dict(
-    submission: Submission, *, viewer: Any, representatives: set[int] | None = None
-) -> dict[str, Any]:
-    """The submission as the CONTRACT's JSON; pass ``representatives`` (``representative_ids``) for lists."""
-    if representatives is None:
-        representatives = representative_ids([submission])
-    sub, track = submission, submission.phase.track
-    has_ci = sub.ci_low is not None and sub.ci_high is not None
-    return {
-        "id": sub.pk,
-        "challenge": track.challenge.slug,
-        "track": track.number,
-        "split": sub.phase.split,
-        "team": {"id": sub.team_id, "name": sub.team.name},
-        "uploaded_by": sub.uploaded_by.username if sub.uploaded_by else None,
-        "status": sub.status,
-        "archive_name": sub.archive_name,
-        "sha256": sub.sha256,
-        "size": sub.size,
-        "method_name": sub.method_name,
-        "method_description": sub.method_description,
-        "declared_parameters": sub.declared_parameters,
-        "created_at": _iso(sub.created_at),
-        "queued_at": _iso(sub.queued_at),
-        "started_at": _iso(sub.started_at),
-        "finished_at": _iso(sub.finished_at),
-        "scoring_seconds": sub.scoring_seconds,
-        "scorer_version": sub.scorer_version,
-        "score": sub.score,
-        "metrics": sub.metrics or {},
-        "per_class": sub.per_class,
-        "curve": sub.curve,
-        "ci": [sub.ci_low, sub.ci_high] if has_ci else None,
-        "error_code": sub.error_code,
-        "error_message": sub.error_message,
-        "is_representative": sub.pk in representatives,
-    }

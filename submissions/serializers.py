@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from submissions.models import Submission
+from submissions.selectors import representative_ids
 
 
 class SubmissionUploadSerializer(serializers.Serializer):
@@ -19,15 +25,26 @@ class SubmissionTeamSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+@extend_schema_field(
+    {"type": "object", "additionalProperties": {"type": "number", "nullable": True}},
+)
+class MetricsField(serializers.JSONField):
+    """The track's metrics by name: fractions, and track 3's integer ``peak_threshold`` (kept an integer)."""
+
+
 class SubmissionSerializer(serializers.Serializer):
-    """Documents what ``submissions.selectors.submission_to_dict`` returns (used for the schema)."""
+    """A submission as the API returns it (docs/CONTRACT.md, "Submission JSON").
+
+    Lists pass ``context={"representatives": ids}`` (``representative_ids`` of the page) so the
+    representative rule costs two queries per page, not per row.
+    """
 
     id = serializers.IntegerField()
-    challenge = serializers.CharField()
-    track = serializers.IntegerField()
-    split = serializers.CharField()
+    challenge = serializers.CharField(source="phase.track.challenge.slug")
+    track = serializers.IntegerField(source="phase.track.number")
+    split = serializers.CharField(source="phase.split")
     team = SubmissionTeamSerializer()
-    uploaded_by = serializers.CharField(allow_null=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.username", allow_null=True)
     status = serializers.ChoiceField(choices=["uploaded", "queued", "running", "scored", "rejected", "failed"])
     archive_name = serializers.CharField()
     sha256 = serializers.CharField()
@@ -42,13 +59,32 @@ class SubmissionSerializer(serializers.Serializer):
     scoring_seconds = serializers.FloatField(allow_null=True)
     scorer_version = serializers.CharField()
     score = serializers.FloatField(allow_null=True, help_text="The track's key metric, a fraction in [0, 1].")
-    metrics = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    metrics = MetricsField()
     per_class = serializers.DictField(allow_null=True, help_text='Tracks 1-2: {"iou": [...], "accuracy": [...]}.')
     curve = serializers.DictField(allow_null=True, help_text='Track 3: {"mean": [256 values], "pixel": [256]}.')
-    ci = serializers.ListField(child=serializers.FloatField(), allow_null=True, min_length=2, max_length=2)
+    ci = serializers.SerializerMethodField()
     error_code = serializers.CharField()
     error_message = serializers.CharField()
-    is_representative = serializers.BooleanField()
+    is_representative = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.FloatField(), allow_null=True, min_length=2, max_length=2)
+    )
+    def get_ci(self, sub: Submission) -> list[float] | None:
+        """The 95% bootstrap interval of the key metric, [low, high]; null when it is not known."""
+        return [sub.ci_low, sub.ci_high] if sub.ci_low is not None and sub.ci_high is not None else None
+
+    def get_is_representative(self, sub: Submission) -> bool:
+        representatives = self.context.get("representatives")
+        if representatives is None:
+            representatives = representative_ids([sub])
+        return sub.pk in representatives
+
+
+def submission_json(submission: Submission, *, representatives: set[int] | None = None) -> dict[str, Any]:
+    """The API's JSON of one submission (for pages that show or poll it)."""
+    context = {} if representatives is None else {"representatives": representatives}
+    return dict(SubmissionSerializer(submission, context=context).data)
 
 
 class SubmissionPageSerializer(serializers.Serializer):

@@ -15,15 +15,17 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-import evaluation
 from accounts.selectors import team_is_member
 from leaderboard.services import leaderboard_refresh
 from lidserver.errors import ApplicationError
+from lidserver.tasks import task_named
+from submissions.evaluate import SubmissionFormatError, archive_check
 from submissions.models import Status, Submission, TeamPhase
 from submissions.selectors import submission_get_for_user, team_quota, utc_day_start
 from submissions.storage import StagedUpload, archive_delete, archive_store, stage_upload
 
 logger = logging.getLogger(__name__)
+SCORE_TASK = "submissions.tasks.score_submission"
 
 
 def submission_create(
@@ -124,16 +126,6 @@ def _check_size(uploaded_file: UploadedFile) -> None:
         )
 
 
-def archive_limits() -> evaluation.ArchiveLimits:
-    """The zip safety limits from settings (ARCHIVE_*)."""
-    return evaluation.ArchiveLimits(
-        max_members=settings.ARCHIVE_MAX_MEMBERS,
-        max_total_uncompressed=settings.ARCHIVE_MAX_UNCOMPRESSED_BYTES,
-        max_ratio=settings.ARCHIVE_MAX_RATIO,
-        max_pixels=settings.ARCHIVE_MAX_PIXELS,
-    )
-
-
 def _expected_names(phase: Any) -> Any:
     """The ground truth's image ids, saved when it was loaded, so a missing file is caught at upload.
 
@@ -147,12 +139,8 @@ def _expected_names(phase: Any) -> Any:
     return row.names if row is not None and row.names else None
 
 
-def _format_error(*, phase: Any, path: str) -> evaluation.SubmissionFormatError | None:
-    try:
-        evaluation.check_archive(path, expected_names=_expected_names(phase), limits=archive_limits())
-    except evaluation.SubmissionFormatError as error:
-        return error
-    return None
+def _format_error(*, phase: Any, path: str) -> SubmissionFormatError | None:
+    return archive_check(path=path, expected_names=_expected_names(phase))
 
 
 def _lock_team_phase(*, team: Any, phase: Any) -> TeamPhase:
@@ -177,7 +165,7 @@ def _check_rejected_cap(*, team: Any, phase: Any) -> None:
         )
 
 
-def _record_rejected(fields: dict[str, Any], error: evaluation.SubmissionFormatError) -> None:
+def _record_rejected(fields: dict[str, Any], error: SubmissionFormatError) -> None:
     """A rejected upload is kept as a row (the team sees it; the daily cap counts it), not as a file."""
     now = timezone.now()
     with transaction.atomic():
@@ -262,10 +250,8 @@ def enqueue_scoring(*, submission_id: int, countdown: float | None = None) -> No
     ``uploaded`` row too, so a message that arrives before the update below is not lost; the update
     is guarded on ``uploaded`` and leaves a row the worker has claimed alone.
     """
-    from submissions.tasks import score_submission  # the tasks module imports the scoring services
-
     try:
-        score_submission.apply_async(kwargs={"submission_id": submission_id}, countdown=countdown)
+        task_named(SCORE_TASK).apply_async(kwargs={"submission_id": submission_id}, countdown=countdown)
     except Exception:
         logger.exception(
             "Could not enqueue scoring of submission %s; requeue_stuck_submissions will retry", submission_id

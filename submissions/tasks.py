@@ -7,16 +7,15 @@ delivery harmless. Arguments are keyword-only primary keys, never model instance
 
 from __future__ import annotations
 
-from celery import shared_task
-
+from lidserver.tasks import scoring_task, staff_task
 from submissions import scoring
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@scoring_task
 def score_submission(*, submission_id: int) -> str | None:
     return scoring.submission_score(submission_id=submission_id)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, name="submissions.tasks.requeue_stuck_submissions")
+@staff_task(name="submissions.tasks.requeue_stuck_submissions")
 def requeue_stuck_submissions() -> dict[str, int]:
     return scoring.submissions_requeue_stuck()

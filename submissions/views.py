@@ -13,7 +13,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,34 +23,32 @@ from accounts.selectors import team_of_user
 from challenges.models import Phase
 from challenges.selectors import phase_get, track_get
 from challenges.views import challenge_or_404
-from lidserver.errors import ApplicationError, NotFound, error_body
+from evaluation import TRACKS
+from lidserver.errors import ApplicationError, error_body
+from lidserver.formatting import metric_text, percent, track_columns
 from submissions import selectors, services
 from submissions.models import PENDING_STATUSES, Submission
+from submissions.serializers import submission_json
 
 
 class UploadForm(forms.Form):
     method_name = forms.CharField(max_length=100)
     method_description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    # The service checks the range (< 150M) and says so in its own sentence.
+    # The service checks the range (settings.MAX_DECLARED_PARAMETERS) and says so in its own sentence.
     declared_parameters = forms.IntegerField(
-        min_value=0, help_text="Total parameters of the inference model(s); must be under 150,000,000."
+        min_value=0,
+        help_text=f"Total parameters of the inference model(s); must be under {settings.MAX_DECLARED_PARAMETERS:,}.",
     )
     archive = forms.FileField(help_text="A zip of one PNG per test image, named like the ground truth.")
 
 
 def _phase_or_404(slug: str, number: int, split: str) -> Phase:
     challenge = challenge_or_404(slug)
-    try:
-        return phase_get(track=track_get(challenge=challenge, number=number), split=split)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return phase_get(track=track_get(challenge=challenge, number=number), split=split)
 
 
 def _submission_or_404(request: HttpRequest, submission_id: int) -> Submission:
-    try:
-        return selectors.submission_get_for_user(user=request.user, submission_id=submission_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return selectors.submission_get_for_user(user=request.user, submission_id=submission_id)
 
 
 def _phase_urls(phase: Phase) -> dict[str, str]:
@@ -122,7 +120,7 @@ def submission_list(request: HttpRequest, slug: str, number: int, split: str) ->
     representatives = selectors.representative_ids(submissions)
     rows = []
     for submission in submissions:
-        data = selectors.submission_to_dict(submission, viewer=request.user, representatives=representatives)
+        data = submission_json(submission, representatives=representatives)
         rows.append({"submission": submission, "data": data, "score_text": percent(data.get("score"))})
     context = {
         "phase": phase,
@@ -139,7 +137,7 @@ def submission_list(request: HttpRequest, slug: str, number: int, split: str) ->
 @require_GET
 def detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = _submission_or_404(request, submission_id)
-    data = selectors.submission_to_dict(submission, viewer=request.user)
+    data = submission_json(submission)
     phase = submission.phase
     context = {
         "submission": submission,
@@ -161,11 +159,8 @@ def status_json(request: HttpRequest, submission_id: int) -> JsonResponse:
     if not request.user.is_authenticated:
         # The same answer as a missing id: the page polls only for a logged-in team member.
         return JsonResponse(error_body("not_found", "Not found."), status=404)
-    try:
-        submission = selectors.submission_get_for_user(user=request.user, submission_id=submission_id)
-    except NotFound as exc:
-        return JsonResponse(error_body(exc.code, exc.message), status=404)
-    response = JsonResponse(selectors.submission_to_dict(submission, viewer=request.user))
+    submission = selectors.submission_get_for_user(user=request.user, submission_id=submission_id)
+    response = JsonResponse(submission_json(submission))
     response["Cache-Control"] = "no-store"
     return response
 
@@ -188,38 +183,16 @@ def representative(request: HttpRequest, submission_id: int) -> HttpResponse:
 
 # What the page shows, computed from the contract JSON (fractions) -> display strings.
 
-_TRACK_METRICS = {
-    1: [("mean_iou", "Mean IoU"), ("mean_accuracy", "Mean Accuracy"), ("pixel_accuracy", "Pixel Accuracy")],
-    2: [("mean_iou", "Mean IoU"), ("mean_accuracy", "Mean Accuracy"), ("pixel_accuracy", "Pixel Accuracy")],
-    3: [("peak_iou", "Peak-IoU"), ("peak_threshold", "Peak-Threshold")],
-}
-
-
-def percent(value: Any) -> str:
-    """A fraction as the LID 2020 report writes it: percent with two decimals; '–' when missing or NaN."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{float(value) * 100:.2f}"
-
 
 def metric_rows(track_number: int, data: dict[str, Any]) -> list[dict[str, str]]:
     metrics = data.get("metrics") or {}
-    rows = []
-    for key, label in _TRACK_METRICS.get(track_number, []):
-        value = metrics.get(key)
-        if key == "peak_threshold":
-            shown = "–" if value is None else str(int(value))
-        else:
-            shown = percent(value)
-        rows.append({"key": key, "label": label, "value": shown})
-    return rows
+    return [
+        {"key": c.key, "label": c.label, "value": metric_text(metrics.get(c.key), c.kind)}
+        for c in track_columns(track_number)
+    ]
 
 
 def _class_names(track_number: int) -> list[str]:
-    try:
-        from evaluation import TRACKS
-    except ImportError:  # the scoring core not installed: show indices only
-        return []
     return list(TRACKS[track_number].class_names)
 
 

@@ -12,8 +12,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from lidserver.admin import OrganizerAdmin
 from lidserver.errors import ApplicationError
-from organizer.admin_base import OrganizerAdmin
 from verification.models import VerificationRequest
 from verification.services import verification_disqualify_submission_team
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from verification.models import VerificationRequest
 
@@ -12,7 +13,9 @@ class CodeUploadForm(forms.Form):
         label="Inference code (.zip or .tar.gz)", widget=forms.FileInput(attrs={"accept": ".zip,.tar.gz,.tgz"})
     )
     declared_parameters = forms.IntegerField(
-        label="Measured parameter count", min_value=0, help_text="Must be below 150,000,000."
+        label="Measured parameter count",
+        min_value=0,
+        help_text=f"Must be below {settings.MAX_DECLARED_PARAMETERS:,}.",
     )
     instructions = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -31,5 +34,7 @@ class DecisionForm(forms.Form):
     reproduced_score = forms.FloatField(
         required=False, min_value=0, max_value=100, help_text="The key metric you obtained, in percent."
     )
-    measured_parameters = forms.IntegerField(required=False, min_value=0, help_text="Must be below 150,000,000.")
+    measured_parameters = forms.IntegerField(
+        required=False, min_value=0, help_text=f"Must be below {settings.MAX_DECLARED_PARAMETERS:,}."
+    )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))

@@ -1,4 +1,4 @@
-"""Verification of the top teams' inference code and parameter count (< 150M) after the deadline."""
+"""Verification of the top teams' inference code and parameter count (below settings.MAX_DECLARED_PARAMETERS) after the deadline."""
 
 from __future__ import annotations
 

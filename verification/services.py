@@ -28,7 +28,6 @@ from submissions.models import Submission
 from verification.models import VerificationRequest
 
 State = VerificationRequest.State
-MAX_PARAMETERS = 150_000_000
 CODE_SUFFIXES = (".zip", ".tar.gz", ".tgz")
 # Magic bytes: zip (local header or empty archive) and gzip.
 _MAGIC = {".zip": (b"PK\x03\x04", b"PK\x05\x06"), ".tar.gz": (b"\x1f\x8b",), ".tgz": (b"\x1f\x8b",)}
@@ -106,7 +105,7 @@ def _email_requests(request_ids: list[int]) -> None:
                 f"Your team is ranked {request.rank_when_requested} on the official leaderboard of {request.phase}. "
                 "Before the results are final we verify the top teams: please upload the inference code "
                 "(a .zip or .tar.gz archive), the measured parameter count of your model (it must be below "
-                f"150,000,000) and instructions to reproduce your submission at\n\n{url}\n\nThe LID organizers"
+                f"{settings.MAX_DECLARED_PARAMETERS:,}) and instructions to reproduce your submission at\n\n{url}\n\nThe LID organizers"
             ),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=recipients,
@@ -120,10 +119,10 @@ def verification_upload_code(
     """Store the team's code archive (streamed, SHA-256) and its parameter count; state code_uploaded."""
     if declared_parameters is None or declared_parameters < 0:
         raise ApplicationError("invalid_parameters", "Give your model's parameter count as a whole number.")
-    if declared_parameters >= MAX_PARAMETERS:
+    if declared_parameters >= settings.MAX_DECLARED_PARAMETERS:
         raise ApplicationError(
             "too_many_parameters",
-            f"Your model has {declared_parameters:,} parameters; the rules allow fewer than 150,000,000, so it "
+            f"Your model has {declared_parameters:,} parameters; the rules allow fewer than {settings.MAX_DECLARED_PARAMETERS:,}, so it "
             "cannot be verified.",
         )
     suffix = _code_suffix(archive)
@@ -234,10 +233,10 @@ def verification_decide(
 def _check_verifiable(measured_parameters: int | None) -> None:
     if measured_parameters is None:
         raise ApplicationError("verification_parameters", "Record the measured parameter count to verify the entry.")
-    if measured_parameters >= MAX_PARAMETERS:
+    if measured_parameters >= settings.MAX_DECLARED_PARAMETERS:
         raise ApplicationError(
             "too_many_parameters",
-            f"The measured parameter count ({measured_parameters:,}) is not below 150,000,000, so the entry cannot "
+            f"The measured parameter count ({measured_parameters:,}) is not below {settings.MAX_DECLARED_PARAMETERS:,}, so the entry cannot "
             "be verified: disqualify it instead.",
         )
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
+from lidserver.tasks import staff_task
 from verification.services import verification_request_for_closed_phases
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@staff_task
 def request_verification_for_closed_phases() -> list[int]:
     return [r.pk for r in verification_request_for_closed_phases()]

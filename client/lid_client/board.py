@@ -13,6 +13,10 @@ from lid_client import output
 from lid_client.account import api_for
 from lid_client.submissions import phase_path
 
+# The server's mark (leaderboard.ranking.SIGNIFICANCE_MARK) for an entry whose 95% interval
+# overlaps a neighbour's, as on the web board.
+SIGNIFICANCE_MARK = "≈"
+
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     api = api_for(args)
@@ -33,7 +37,9 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         print(f"Frozen at the deadline, {board['frozen_at']}.")
     print(output.table(*board_table(args.track, rows)))
     if any(row.get("not_significant") for row in rows):
-        print("~ = the 95% interval overlaps a neighbour's: the order of those entries is not significant.")
+        print(
+            f"{SIGNIFICANCE_MARK} = the 95% interval overlaps a neighbour's: the order of those entries is not significant."
+        )
     return 0
 
 
@@ -45,7 +51,7 @@ def board_table(track: int, entries: list[dict[str, Any]]) -> tuple[list[str], l
         metrics = entry.get("metrics") or {}
         ci = entry.get("ci")
         interval = f"{output.percent(ci[0])}-{output.percent(ci[1])}" if ci else "-"
-        rank = f"{entry.get('rank', '')}{'~' if entry.get('not_significant') else ''}"
+        rank = f"{entry.get('rank', '')}{' ' + SIGNIFICANCE_MARK if entry.get('not_significant') else ''}"
         team = entry.get("team") or {}
         rows.append(
             [rank, team.get("name", ""), entry.get("method_name", "")]

@@ -77,7 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=["val", "test"], required=True)
     p.add_argument("--method", required=True, help="method name shown on the leaderboard")
     p.add_argument("--description", default="", help="a few sentences about the method")
-    p.add_argument("--params", type=int, required=True, help="the model's parameter count (< 150,000,000)")
+    p.add_argument(
+        "--params",
+        type=int,
+        required=True,
+        help="the model's parameter count (below the server's limit, 150,000,000 in LID 2020)",
+    )
     p.add_argument("--no-wait", action="store_true", help="print the submission id and return after the upload")
     p.add_argument("--skip-check", action="store_true", help="do not run the local archive check first")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or status lines")

@@ -14,6 +14,8 @@ from lid_client.api import Api, ClientError
 from lid_client.local_check import check_archive
 from lid_client.upload import open_upload
 
+# The rules' parameter limit, for checks made without the server; the server's own value (its
+# phase JSON's ``max_declared_parameters``) takes precedence whenever the server answers.
 MAX_PARAMETERS = 150_000_000
 POLL_SECONDS = 2.0
 FINAL = {"scored", "rejected", "failed"}
@@ -30,15 +32,16 @@ def cmd_submit(args: argparse.Namespace) -> int:
     path = Path(args.archive)
     if not path.is_file():
         raise ClientError(f"There is no file {path}; give the path of your predictions zip.", exit_code=2)
-    if not 0 <= args.params < MAX_PARAMETERS:
+    api = api_for(args)
+    limit = parameter_limit(api, args)
+    if not 0 <= args.params < limit:
         raise ClientError(
-            f"--params must be a parameter count from 0 to {MAX_PARAMETERS - 1:,}; "
-            "the rules allow models under 150 million parameters.",
+            f"--params must be a parameter count from 0 to {limit - 1:,}; "
+            f"the rules allow models with fewer than {limit:,} parameters.",
             code="too_many_parameters",
         )
     if not args.skip_check:
         _local_check(path, args.track)
-    api = api_for(args)
     fields = {
         "method_name": args.method,
         "method_description": args.description or "",
@@ -60,6 +63,16 @@ def cmd_submit(args: argparse.Namespace) -> int:
         return 0
     submission = follow(api, submission, quiet=args.quiet)
     return show_outcome(submission, as_json=args.json)
+
+
+def parameter_limit(api: Api, args: argparse.Namespace) -> int:
+    """The server's parameter limit for this phase; the built-in one when the server cannot tell."""
+    try:
+        phase = api.get(phase_path(args.challenge, args.track, args.split), auth=False)
+    except ClientError:
+        return MAX_PARAMETERS  # the upload itself will say what is wrong with the address or the server
+    value = phase.get("max_declared_parameters") if isinstance(phase, dict) else None
+    return value if isinstance(value, int) and value > 0 else MAX_PARAMETERS
 
 
 def _local_check(path: Path, track: int) -> None:

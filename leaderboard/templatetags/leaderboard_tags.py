@@ -1,4 +1,4 @@
-"""Template filters: fractions shown in percent with two decimals, as in the report."""
+"""Template filters of the board pages (``percent`` itself is a builtin: lidserver.template_filters)."""
 
 from __future__ import annotations
 
@@ -6,21 +6,16 @@ from typing import Any
 
 from django import template
 
-from leaderboard.selectors import format_metric
+from lidserver.formatting import MISSING, percent
 
 register = template.Library()
 
 
 @register.filter
-def pct(value: Any) -> str:
-    return format_metric(value, "pct")
-
-
-@register.filter
 def signed_pct(value: Any) -> str:
     if value is None:
-        return "–"
-    return ("+" if value > 0 else "") + format_metric(value, "pct")
+        return MISSING
+    return ("+" if value > 0 else "") + percent(value)
 
 
 @register.filter

@@ -43,6 +43,7 @@ def test_dashboard_counts(organizer_client, settings):  # type: ignore[no-untype
         (Status.QUEUED, {"queued_at": long_ago}),  # queued, stuck
         (Status.RUNNING, {"queued_at": long_ago, "started_at": long_ago}),  # running, stuck
         (Status.RUNNING, {"queued_at": now, "started_at": now}),  # running, fresh
+        (Status.RUNNING, {"queued_at": long_ago}),  # running, never started: stuck (as the reaper sees it)
         (Status.FAILED, {"finished_at": now, "staff_log": "Traceback: worker lost"}),
         (Status.FAILED, {"finished_at": now - dt.timedelta(days=30), "staff_log": "old failure"}),  # not recent
     ]
@@ -57,8 +58,8 @@ def test_dashboard_counts(organizer_client, settings):  # type: ignore[no-untype
 
     html = organizer_client.get(reverse("admin:index")).content.decode()
 
-    assert (number(html, "dash-queued"), number(html, "dash-running")) == (2, 2)
-    assert number(html, "dash-stuck") == 2
+    assert (number(html, "dash-queued"), number(html, "dash-running")) == (2, 3)
+    assert number(html, "dash-stuck") == 3
     assert number(html, "dash-failed") == 1
     assert "Traceback: worker lost" in html and "old failure" not in html
     assert "loaded" in html and "abababababab" in html  # the phase with ground truth, checksum abbreviated

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import types
 from dataclasses import dataclass
 
 import pytest
@@ -39,6 +37,7 @@ def _phase_body(number: int, split: str, images: int) -> dict:
         "max_submissions": 5 if split == "test" else None,
         "max_submissions_per_day": None if split == "test" else 5,
         "has_ground_truth": False,
+        "max_declared_parameters": 150_000_000,
     }
 
 
@@ -95,7 +94,7 @@ def test_phase_detail_forwards_the_team_quota(lid, monkeypatch) -> None:  # type
         calls.append((team, phase))
         return FakeQuota(5, 2, 3, None, 1, dt.datetime(2020, 4, 1, 12, 0, tzinfo=dt.UTC))
 
-    monkeypatch.setitem(sys.modules, "submissions.selectors", types.SimpleNamespace(team_quota=team_quota))
+    monkeypatch.setattr("challenges.selectors.team_quota", team_quota)
     client = APIClient()
     client.force_authenticate(alice)
     body = client.get("/api/challenges/lid2020/tracks/1/test/").json()

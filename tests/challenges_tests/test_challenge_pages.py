@@ -89,13 +89,10 @@ def test_track_page_query_budget(client: Client, lid, django_assert_max_num_quer
 
 
 def test_track_page_shows_the_team_quota(client: Client, lid, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import sys
     import types
 
     quota = types.SimpleNamespace(limit=5, used=2, remaining=3, daily_limit=None, used_today=0, next_allowed_at=None)
-    monkeypatch.setitem(
-        sys.modules, "submissions.selectors", types.SimpleNamespace(team_quota=lambda *, team, phase: quota)
-    )
+    monkeypatch.setattr("challenges.selectors.team_quota", lambda *, team, phase: quota)
     alice = UserFactory(username="alice")
     TeamFactory(challenge=lid, captain=alice)
     client.force_login(alice)

@@ -116,8 +116,20 @@ def test_parameters_over_the_rule_are_refused_before_uploading(
     args = ["submit", "--track", "1", "--split", "test", "--method", "big", "--params", "150000000"]
     assert main([*args, str(synthetic.pred)]) == 1
     assert capsys.readouterr().err == (
-        "lid: --params must be a parameter count from 0 to 149,999,999; the rules allow models under "
-        "150 million parameters. [too_many_parameters]\n"
+        "lid: --params must be a parameter count from 0 to 149,999,999; the rules allow models with fewer than "
+        "150,000,000 parameters. [too_many_parameters]\n"
+    )
+    assert not Submission.objects.exists()
+
+
+def test_the_parameter_limit_is_the_servers(
+    logged_in: str, ground_truth: Any, synthetic: Synthetic, capsys: Any, settings: Any
+) -> None:
+    settings.MAX_DECLARED_PARAMETERS = 20_000_000  # the phase JSON says so; the client follows it
+    assert main([*SUBMIT, str(synthetic.pred)]) == 1  # --params 25600000
+    assert capsys.readouterr().err == (
+        "lid: --params must be a parameter count from 0 to 19,999,999; the rules allow models with fewer than "
+        "20,000,000 parameters. [too_many_parameters]\n"
     )
     assert not Submission.objects.exists()
 

@@ -135,3 +135,18 @@ def test_refresh_replaces_the_stored_rows_wholesale() -> None:
     sub.save()
     leaderboard_refresh(phase=phase)
     assert LeaderboardEntry.objects.filter(phase=phase).count() == 0
+
+
+def test_a_hidden_chosen_submission_represents_nobody_on_the_board_or_in_the_api() -> None:
+    from submissions.selectors import representative_ids
+
+    phase = PhaseFactory()
+    team = TeamFactory(name="Chooser")
+    best = scored_submission(phase=phase, team=team, score=0.6)
+    chosen = scored_submission(phase=phase, team=team, score=0.4)
+    TeamPhase.objects.create(team=team, phase=phase, representative=chosen)
+    chosen.hidden = True  # an organizer hid it after the team chose it
+    chosen.save()
+    leaderboard_refresh(phase=phase)
+    assert _board(phase, "post") == [("Chooser", 1, 0.6)]
+    assert representative_ids([best, chosen]) == {best.pk}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import types
 
 import pytest
 from django.core.management import call_command
@@ -11,8 +10,9 @@ from django.urls import reverse
 
 from audit.models import AuditLogEntry
 from leaderboard.models import LeaderboardEntry
+from organizer import rescoring
 from organizer.models import RescoreRun
-from submissions import rescoring
+from submissions.evaluate import Evaluation
 from submissions.models import Submission
 from tests.verification_tests.helpers import board_with_teams, closed_test_phase, organizer_user
 
@@ -33,16 +33,14 @@ def phase():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def fixed_scorer(monkeypatch):  # type: ignore[no-untyped-def]
-    def score(run, sub, ground_truth):  # type: ignore[no-untyped-def]
-        new = NEW_SCORES[sub.team.name]
-        return {
-            "score": new, "metrics": {"mean_iou": new}, "per_class": None, "curve": None, "ci_low": new - 0.01,
-            "ci_high": new + 0.01, "per_image_stats": f"rescore/run{run.pk}/submission{sub.pk}.npz",
-            "scorer_version": "1.1", "ground_truth_checksum": ground_truth.checksum,
-        }  # fmt: skip
+    def score(*, submission, stats_name):  # type: ignore[no-untyped-def]
+        new = NEW_SCORES[submission.team.name]
+        return Evaluation(
+            score=new, metrics={"mean_iou": new}, per_class=None, curve=None, ci_low=new - 0.01,
+            ci_high=new + 0.01, per_image_stats=stats_name, scorer_version="1.1", ground_truth_checksum="new-gt",
+        )  # fmt: skip
 
-    monkeypatch.setattr(rescoring, "_open_ground_truth", lambda phase: types.SimpleNamespace(checksum="new-gt"))
-    monkeypatch.setattr(rescoring, "_score", score)
+    monkeypatch.setattr(rescoring, "submission_evaluate", score)
 
 
 @pytest.fixture

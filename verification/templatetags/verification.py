@@ -18,11 +18,3 @@ def verification_banner(team: Any) -> dict[str, Any]:
         return {"requests": []}
     open_states = (VerificationRequest.State.REQUESTED, VerificationRequest.State.CODE_UPLOADED)
     return {"requests": [r for r in verification_requests_for_team(team) if r.state in open_states]}
-
-
-@register.filter
-def percent(value: Any) -> str:
-    """A fraction in [0, 1] in percent with two decimals, as the report's tables show it."""
-    if value is None:
-        return "—"
-    return f"{float(value) * 100:.2f}"

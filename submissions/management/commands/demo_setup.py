@@ -33,6 +33,7 @@ from challenges.ground_truth import ground_truth_load
 from challenges.models import GroundTruthNames, Phase
 from challenges.services import challenge_load
 from lidserver.errors import ApplicationError
+from submissions.evaluate import GroundTruthMissing, ground_truth_store
 from submissions.models import PENDING_STATUSES, Status, Submission
 
 DEMO_PASSWORD = "lid-demo-password"
@@ -69,8 +70,6 @@ class Command(BaseCommand):
         parser.add_argument("--tracks", default="1,2,3", help="Which tracks get data and submissions, e.g. 3.")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        import evaluation.synth  # noqa: F401  (fail early with a clear message when the core is missing)
-
         tracks = sorted({int(n) for n in options["tracks"].split(",") if n.strip()})
         if not set(tracks) <= {1, 2, 3}:
             raise CommandError("--tracks takes numbers from 1, 2, 3, e.g. --tracks 1,3.")
@@ -116,9 +115,12 @@ class Command(BaseCommand):
         if phase.image_count != count:  # challenge_load puts the full LID 2020 counts back on every run
             phase.image_count = count
             phase.save(update_fields=["image_count"])
-        store = Path(settings.GROUND_TRUTH_ROOT) / phase.ground_truth_path if phase.ground_truth_path else None
+        try:
+            store_ready = ground_truth_store(phase).exists()
+        except GroundTruthMissing:
+            store_ready = False
         ids_recorded = GroundTruthNames.objects.filter(phase=phase).exists()  # what uploads are checked against
-        if not fresh and store is not None and store.exists() and phase.ground_truth_checksum and ids_recorded:
+        if not fresh and store_ready and phase.ground_truth_checksum and ids_recorded:
             return folder
         try:
             ground_truth_load(phase=phase, source=folder / "gt")

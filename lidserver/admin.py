@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from accounts.roles import user_is_organizer
+from lidserver.formatting import percent
 
 
 class OrganizerAdmin(admin.ModelAdmin):
@@ -60,5 +61,4 @@ class OrganizerInline(admin.TabularInline):
         return user_is_organizer(request.user)
 
 
-def pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.2f}"
+pct = percent  # the admin's score columns write scores like every page (lidserver.formatting)

@@ -2,8 +2,8 @@
 
 A run scores its submissions again without touching them (new scores, metrics and per-image
 statistics are kept on :class:`organizer.models.RescoreItem`), then previews each phase's boards
-by applying the new scores and refreshing the leaderboard inside a transaction that is rolled
-back: the preview ranks come from the same ``leaderboard_refresh`` that publishing will run.
+from the same ``board_standings`` that publishing stores, with the new scores put in place of the
+stored ones in memory (nothing is written).
 Publishing writes the new scores with their scorer version and ground-truth checksum, refreshes
 the boards and records a RESCORE audit entry.
 """
@@ -11,35 +11,33 @@ the boards and records a RESCORE audit entry.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import traceback
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
+from accounts.models import Team
 from audit.models import AuditLogEntry
 from audit.services import audit_record
 from challenges.models import Phase
 from leaderboard.models import LeaderboardEntry
 from leaderboard.services import leaderboard_refresh
+from leaderboard.standings import NewScores, board_standings
 from lidserver.errors import ApplicationError
+from lidserver.tasks import task_named
 from organizer.models import RescoreItem, RescoreRun
+from submissions.evaluate import submission_evaluate
 from submissions.models import Status, Submission
 
 logger = logging.getLogger(__name__)
-BOOTSTRAP_RESAMPLES = 1000
+COMPUTE_TASK = "organizer.tasks.compute_rescore_run"
 _NEW_FIELDS = ("score", "metrics", "per_class", "curve", "ci_low", "ci_high", "scorer_version", "ground_truth_checksum")
-
-
-class _Rollback(Exception):
-    """Raised to roll the preview transaction back."""
 
 
 def rescore_submissions(*, phase: Phase | None = None, submission: Submission | None = None) -> QuerySet[Submission]:
@@ -75,91 +73,110 @@ def rescore_run_create(*, submissions: Iterable[Submission], actor: Any, scope: 
 
 
 def rescore_run_enqueue(*, run: RescoreRun) -> None:
-    from organizer.tasks import compute_rescore_run
-
+    """Hand the run to a worker once the transaction that made it commits."""
     run_id = run.pk
-    transaction.on_commit(lambda: compute_rescore_run.delay(run_id=run_id))
+    transaction.on_commit(lambda: _send(run_id))
+
+
+def _send(run_id: int) -> None:
+    try:
+        task_named(COMPUTE_TASK).delay(run_id=run_id)
+    except Exception:  # the broker is down: the run stays pending and the reaper sends it again
+        logger.exception("Could not enqueue re-score run %s; requeue_stuck_rescore_runs will retry", run_id)
 
 
 def rescore_run_compute(*, run_id: int) -> RescoreRun | None:
-    """Score every item of a pending run and build the rank preview (a worker's job: slow)."""
+    """Score every item of a pending run and build the rank preview (a worker's job: slow).
+
+    Claimed like a submission: only a pending run is taken (a second delivery does nothing), the
+    attempt is counted, and the claim is renewed after each item so that a run whose worker died
+    is told apart from a long one (``rescore_runs_requeue_stuck``). Only the attempt holding the
+    claim writes the outcome.
+    """
     with transaction.atomic():
         run = RescoreRun.objects.select_for_update().filter(pk=run_id, state=RescoreRun.State.PENDING).first()
         if run is None:
             return None  # already computed, or being computed by another delivery
-        run.state = RescoreRun.State.RUNNING
-        run.save(update_fields=["state"])
+        run.state, run.claimed_at = RescoreRun.State.RUNNING, timezone.now()
+        run.attempts += 1
+        run.save(update_fields=["state", "claimed_at", "attempts"])
+    attempt = run.attempts
     try:
-        _score_items(run)
-        run.rank_changes = rescore_rank_preview(run=run)
-        run.state = RescoreRun.State.READY
+        _score_items(run, attempt)
+        rank_changes, state, error = rescore_rank_preview(run=run), RescoreRun.State.READY, ""
+    except _ClaimLost:
+        return None
     except Exception:
         logger.exception("Re-score run %s failed", run.pk)
-        run.state, run.error = RescoreRun.State.FAILED, traceback.format_exc()
-    run.computed_at = timezone.now()
-    run.save(update_fields=["state", "rank_changes", "error", "computed_at"])
+        rank_changes, state, error = {}, RescoreRun.State.FAILED, traceback.format_exc()
+    written = RescoreRun.objects.filter(pk=run.pk, attempts=attempt, state=RescoreRun.State.RUNNING).update(
+        state=state, rank_changes=rank_changes, error=Concat(F("error"), Value(error)), computed_at=timezone.now()
+    )
+    if not written:
+        logger.warning("Re-score run %s was taken over while computing; this attempt's result is dropped", run.pk)
+        return None
+    run.refresh_from_db()
     return run
 
 
-def _score_items(run: RescoreRun) -> None:
-    ground_truths: dict[int, Any] = {}
+class _ClaimLost(Exception):
+    """Another attempt took the run over (this worker was presumed dead): stop quietly."""
+
+
+def _renew_claim(run: RescoreRun, attempt: int) -> None:
+    renewed = RescoreRun.objects.filter(pk=run.pk, attempts=attempt, state=RescoreRun.State.RUNNING).update(
+        claimed_at=timezone.now()
+    )
+    if not renewed:
+        raise _ClaimLost
+
+
+def rescore_runs_requeue_stuck(*, now: Any = None) -> dict[str, int]:
+    """Rescue runs whose worker was lost: left running with a claim older than RESCORE_STUCK_AFTER,
+    or pending that long (the message was lost). Re-queued while attempts remain, else failed."""
+    now = now or timezone.now()
+    cutoff = now - settings.RESCORE_STUCK_AFTER
+    stuck = RescoreRun.objects.filter(
+        Q(state=RescoreRun.State.RUNNING, claimed_at__lt=cutoff)
+        | Q(state=RescoreRun.State.RUNNING, claimed_at__isnull=True, created_at__lt=cutoff)
+        | Q(state=RescoreRun.State.PENDING, created_at__lt=cutoff, claimed_at__isnull=True)
+        | Q(state=RescoreRun.State.PENDING, claimed_at__lt=cutoff)
+    )
+    counts = {"requeued": 0, "failed": 0}
+    with transaction.atomic():
+        for run in stuck.select_for_update(skip_locked=True).order_by("pk"):
+            note = f"{now:%Y-%m-%d %H:%M:%S} stuck in {run.state} after attempt {run.attempts}; "
+            if run.attempts < settings.SCORING_MAX_ATTEMPTS:
+                run.state, run.claimed_at = RescoreRun.State.PENDING, now
+                run.error += note + "re-queued.\n"
+                rescore_run_enqueue(run=run)
+                counts["requeued"] += 1
+            else:
+                run.state, run.computed_at = RescoreRun.State.FAILED, now
+                run.error += note + f"failed after {run.attempts} attempts.\n"
+                counts["failed"] += 1
+            run.save(update_fields=["state", "claimed_at", "computed_at", "error"])
+    if counts["requeued"] or counts["failed"]:
+        logger.warning("Stuck re-score runs: %s", counts)
+    return counts
+
+
+def _score_items(run: RescoreRun, attempt: int) -> None:
     items = run.items.select_related("submission__phase__track").order_by("submission__phase_id", "pk")
     for item in items:
-        phase = item.submission.phase
+        _renew_claim(run, attempt)
+        sub = item.submission
         try:
-            if phase.pk not in ground_truths:
-                ground_truths[phase.pk] = _open_ground_truth(phase)
-            fields = _score(run, item.submission, ground_truths[phase.pk])
+            result = submission_evaluate(submission=sub, stats_name=f"rescore/run{run.pk}/submission{sub.pk}.npz")
         except Exception as exc:  # one archive that no longer scores must not sink the whole run
             logger.warning("Re-scoring submission %s failed: %r", item.submission_id, exc)
             item.error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
             item.save(update_fields=["error"])
             continue
-        for name, value in fields.items():
+        for name, value in result.fields().items():
             setattr(item, f"new_{name}", value)
         item.error = ""
         item.save()
-
-
-def _open_ground_truth(phase: Phase) -> Any:
-    import evaluation
-
-    path = settings.GROUND_TRUTH_ROOT / phase.ground_truth_path if phase.ground_truth_path else None
-    if path is None or not os.path.exists(path):
-        raise ApplicationError("ground_truth_missing", f"{phase} has no ground truth loaded; load it first.")
-    return evaluation.open_ground_truth(path)
-
-
-def _score(run: RescoreRun, sub: Submission, ground_truth: Any) -> dict[str, Any]:
-    """Score like the worker does, but keep the per-image statistics apart until publication."""
-    import evaluation
-    from submissions.scoring import split_metrics
-    from submissions.services import archive_limits
-
-    track = sub.phase.track
-    result = evaluation.score_archive(track.number, ground_truth, sub.archive.path, workers=1, limits=archive_limits())
-    aggregates, per_class, curve = split_metrics(dict(result.metrics()))
-    with tempfile.TemporaryDirectory() as tmp:
-        local = os.path.join(tmp, "per_image.npz")
-        result.save_per_image(local)
-        low, high = evaluation.bootstrap_interval(local, track.number, resamples=BOOTSTRAP_RESAMPLES, seed=0)
-        with open(local, "rb") as handle:
-            stats = default_storage.save(f"rescore/run{run.pk}/submission{sub.pk}.npz", File(handle))
-    return {
-        "score": aggregates[track.key_metric],
-        "metrics": aggregates,
-        "per_class": per_class,
-        "curve": curve,
-        "ci_low": _finite(low),
-        "ci_high": _finite(high),
-        "per_image_stats": stats,
-        "scorer_version": evaluation.SCORER_VERSION,
-        "ground_truth_checksum": getattr(ground_truth, "checksum", "") or "",
-    }
-
-
-def _finite(value: Any) -> float | None:
-    return None if value is None or value != value else float(value)
 
 
 def _board_snapshot(phase: Phase) -> dict[str, dict[int, tuple[int, float, str]]]:
@@ -170,19 +187,19 @@ def _board_snapshot(phase: Phase) -> dict[str, dict[int, tuple[int, float, str]]
 
 
 def rescore_rank_preview(*, run: RescoreRun) -> dict[str, Any]:
-    """Per phase and board, every team's old and new rank and score (the new ones never published)."""
+    """Per phase and board, every team's old and new rank and score (the new ones never published).
+
+    The new boards are the same ``board_standings`` that publishing will store, with the run's new
+    scores put in place of the stored ones in memory: nothing is written.
+    """
     preview: dict[str, Any] = {}
-    items = list(run.items.filter(error="", new_score__isnull=False))
-    for phase in Phase.objects.filter(pk__in={i.submission.phase_id for i in run.items.select_related("submission")}):
+    new_scores = {
+        i.submission_id: (i.new_score, i.new_ci_low, i.new_ci_high)
+        for i in run.items.filter(error="", new_score__isnull=False)
+    }
+    for phase in Phase.objects.filter(pk__in=run.items.values("submission__phase_id")):
         old = _board_snapshot(phase)
-        try:
-            with transaction.atomic():
-                _apply(items, phase)
-                leaderboard_refresh(phase=phase)
-                new = _board_snapshot(phase)
-                raise _Rollback
-        except _Rollback:
-            pass
+        new = _standings_snapshot(phase, new_scores)
         preview[str(phase.pk)] = {
             "phase": str(phase),
             "boards": {
@@ -192,15 +209,15 @@ def rescore_rank_preview(*, run: RescoreRun) -> dict[str, Any]:
     return preview
 
 
-def _apply(items: list[RescoreItem], phase: Phase) -> list[int]:
-    applied = []
-    for item in items:
-        written = Submission.objects.filter(pk=item.submission_id, phase=phase, status=Status.SCORED).update(
-            **{name: getattr(item, f"new_{name}") for name in _NEW_FIELDS}
-        )
-        if written:
-            applied.append(item.submission_id)
-    return applied
+def _standings_snapshot(phase: Phase, new_scores: NewScores) -> dict[str, dict[int, tuple[int, float, str]]]:
+    boards = board_standings(phase=phase, new_scores=new_scores)
+    teams = {s.candidate.team_id for standings in boards.values() for s in standings}
+    names = dict(Team.objects.filter(pk__in=teams).values_list("pk", "name"))
+    return {
+        board: {s.candidate.team_id: (s.rank, s.candidate.score, names[s.candidate.team_id]) for s in standings}
+        for board, standings in boards.items()
+        if standings
+    }
 
 
 def _compare(old: dict[int, tuple], new: dict[int, tuple]) -> list[dict[str, Any]]:

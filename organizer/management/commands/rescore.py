@@ -4,9 +4,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from challenges.models import Phase
 from lidserver.errors import ApplicationError
+from lidserver.formatting import percent
 from organizer.models import RescoreRun
+from organizer.rescoring import rescore_run_compute, rescore_run_create, rescore_run_publish, rescore_submissions
 from submissions.models import Submission
-from submissions.rescoring import rescore_run_compute, rescore_run_create, rescore_run_publish, rescore_submissions
 
 
 class Command(BaseCommand):
@@ -53,7 +54,9 @@ class Command(BaseCommand):
             if item.error:
                 self.stdout.write(f"submission {item.submission_id}: not re-scored: {item.error}")
             else:
-                self.stdout.write(f"submission {item.submission_id}: {_pct(item.old_score)} -> {_pct(item.new_score)}")
+                self.stdout.write(
+                    f"submission {item.submission_id}: {percent(item.old_score)} -> {percent(item.new_score)}"
+                )
         for phase in run.rank_changes.values():
             for board, rows in phase["boards"].items():
                 self.stdout.write(f"{phase['phase']} ({board}):")
@@ -61,9 +64,5 @@ class Command(BaseCommand):
                     mark = "*" if row["changed"] else " "
                     self.stdout.write(
                         f" {mark} {row['team']}: rank {row['old_rank'] or '-'} -> {row['new_rank'] or '-'}, "
-                        f"{_pct(row['old_score'])} -> {_pct(row['new_score'])}"
+                        f"{percent(row['old_score'])} -> {percent(row['new_score'])}"
                     )
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.2f}"

@@ -1,0 +1,158 @@
+"""The one place the server runs the scoring core (``evaluation``) on what a team uploaded.
+
+The upload's cheap checks (:func:`archive_check`), the worker (``submissions.scoring``) and
+re-scoring (``organizer.rescoring``) all come here, so a submission is scored the same way
+whoever asks: the same limits, the same bootstrap, the same treatment of undefined values, and
+the ground-truth store opened and closed in one place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+import evaluation
+
+# The core's errors, re-exported so callers catch them without importing the core themselves.
+SubmissionFormatError = evaluation.SubmissionFormatError
+BOOTSTRAP_RESAMPLES = 1000
+
+
+class GroundTruthMissing(Exception):
+    """The phase has no loaded ground truth: retrying cannot help, an organizer must load it."""
+
+
+class KeyMetricUndefined(Exception):
+    """The key metric came out undefined (e.g. no scored pixel at all): retrying cannot help."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Evaluation:
+    """A submission's scores as stored on its row (JSON-safe: undefined and infinite values are None)."""
+
+    score: float
+    metrics: dict[str, Any]
+    per_class: dict[str, Any] | None
+    curve: dict[str, Any] | None
+    ci_low: float | None
+    ci_high: float | None
+    per_image_stats: str  # the storage name of the per-image statistics (.npz)
+    scorer_version: str
+    ground_truth_checksum: str
+
+    def fields(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def archive_limits() -> evaluation.ArchiveLimits:
+    """The zip safety limits from settings (ARCHIVE_*)."""
+    return evaluation.ArchiveLimits(
+        max_members=settings.ARCHIVE_MAX_MEMBERS,
+        max_total_uncompressed=settings.ARCHIVE_MAX_UNCOMPRESSED_BYTES,
+        max_ratio=settings.ARCHIVE_MAX_RATIO,
+        max_pixels=settings.ARCHIVE_MAX_PIXELS,
+    )
+
+
+def archive_check(*, path: str, expected_names: Any) -> evaluation.SubmissionFormatError | None:
+    """The upload's cheap checks (zip safety, names, PNG headers): the core's error, or None when fine."""
+    try:
+        evaluation.check_archive(path, expected_names=expected_names, limits=archive_limits())
+    except evaluation.SubmissionFormatError as error:
+        return error
+    return None
+
+
+def ground_truth_store(phase: Any) -> Path:
+    """Where the phase's packed ground truth lives (only scoring workers read it)."""
+    if not phase.ground_truth_path:
+        raise GroundTruthMissing(f"Phase {phase} has no ground truth loaded; load it, then re-score.")
+    path = Path(settings.GROUND_TRUTH_ROOT) / phase.ground_truth_path
+    if not path.exists():
+        raise GroundTruthMissing(f"The ground truth store {path} of phase {phase} does not exist.")
+    return path
+
+
+def submission_evaluate(*, submission: Any, stats_name: str) -> Evaluation:
+    """Score ``submission``'s archive against its phase's ground truth; keep per-image statistics.
+
+    The statistics are saved in the default storage under ``stats_name`` (replacing a file of that
+    name, so a retried attempt never duplicates it). Raises the core's ``SubmissionFormatError``
+    for a malformed archive, :class:`GroundTruthMissing` and :class:`KeyMetricUndefined`.
+    """
+    track = submission.phase.track
+    ground_truth = evaluation.open_ground_truth(ground_truth_store(submission.phase))
+    try:
+        result = evaluation.score_archive(
+            track.number, ground_truth, submission.archive.path, workers=1, limits=archive_limits()
+        )
+        checksum = getattr(ground_truth, "checksum", "") or ""
+    finally:
+        ground_truth.close()
+    aggregates, per_class, curve = split_metrics(dict(result.metrics()))
+    score = aggregates.get(track.key_metric)
+    if score is None:
+        raise KeyMetricUndefined(f"{track.key_metric} is undefined for this ground truth and prediction: {aggregates}")
+    with tempfile.TemporaryDirectory() as tmp:
+        local = os.path.join(tmp, "per_image.npz")
+        result.save_per_image(local)
+        low, high = evaluation.bootstrap_interval(local, track.number, resamples=BOOTSTRAP_RESAMPLES, seed=0)
+        default_storage.delete(stats_name)
+        with open(local, "rb") as handle:
+            stored = default_storage.save(stats_name, File(handle, name=os.path.basename(stats_name)))
+    return Evaluation(
+        score=score,
+        metrics=aggregates,
+        per_class=per_class,
+        curve=curve,
+        ci_low=finite(low),
+        ci_high=finite(high),
+        per_image_stats=stored,
+        scorer_version=evaluation.SCORER_VERSION,
+        ground_truth_checksum=checksum,
+    )
+
+
+def finite(value: Any) -> float | None:
+    """A float for JSON and the database: NaN, infinities and None become None."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _json_list(values: Any) -> list[float | None] | None:
+    """NaN (a class absent from the split) cannot be stored in JSON: it becomes null."""
+    if values is None:
+        return None
+    return [finite(v) for v in values]
+
+
+def split_metrics(metrics: dict[str, Any]) -> tuple[dict[str, Any], dict | None, dict | None]:
+    """The scoring core's metrics split into (aggregates, per_class, curve) as stored on the row.
+
+    Track 3's ``curve`` (mean of per-image curves) and ``curve_pixel`` (from summed counts) become
+    ``{"mean": [...], "pixel": [...]}``.
+    """
+    per_class = curve = None
+    if "per_class_iou" in metrics:
+        per_class = {
+            "iou": _json_list(metrics.pop("per_class_iou")),
+            "accuracy": _json_list(metrics.pop("per_class_accuracy", None)),
+        }
+    if "curve" in metrics:
+        curve = {"mean": _json_list(metrics.pop("curve")), "pixel": _json_list(metrics.pop("curve_pixel", None))}
+    aggregates = {
+        key: (finite(value) if isinstance(value, float) else value)
+        for key, value in metrics.items()
+        if not isinstance(value, list | tuple | dict)
+    }
+    return aggregates, per_class, curve
