@@ -217,12 +217,14 @@ def test_the_console_script_end_to_end(
 def test_rejected_by_the_worker_exits_2_with_its_message(
     logged_in: str, ground_truth: Any, synthetic: Synthetic, tmp_path: Path, capsys: Any
 ) -> None:
-    """RGB PNGs pass the cheap checks (names, zip) and are refused when the worker decodes them."""
+    """RGB PNGs pass the upload's cheap checks (names, zip) and are refused when the worker decodes them.
+
+    (The client's own check finds them before uploading; --skip-check sends them to the worker.)"""
     from tests.client_tests.test_validate import rewritten, scoring_error
 
     bad = rewritten(synthetic, tmp_path / "rgb.zip", lambda im: im.convert("RGB"))
     code, message = scoring_error(synthetic.gt_dir, bad)
-    assert main([*SUBMIT, "--quiet", str(bad)]) == 2
+    assert main([*SUBMIT, "--quiet", "--skip-check", str(bad)]) == 2
     submission = Submission.objects.get()
     assert (submission.status, submission.error_code) == ("rejected", code)
     out = capsys.readouterr().out.splitlines()
