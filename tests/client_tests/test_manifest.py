@@ -193,7 +193,9 @@ def test_validate_against_the_servers_manifest(
     assert capsys.readouterr().err == f"lid: {message} [{code}]\n"
 
 
-def test_validate_before_the_ground_truth_is_loaded(logged_in: str, phase: Any, synthetic: Synthetic, capsys: Any) -> None:
+def test_validate_before_the_ground_truth_is_loaded(
+    logged_in: str, phase: Any, synthetic: Synthetic, capsys: Any
+) -> None:
     assert main(["validate", "--track", "1", "--split", "test", str(synthetic.pred)]) == 0
     assert capsys.readouterr().out == (
         "pred.zip passes the checks for track 1: 3 PNG files, all readable label maps. The server also checks "

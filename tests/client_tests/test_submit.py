@@ -257,7 +257,9 @@ def test_a_reader_that_stops_early_gets_no_traceback(
     """``lid leaderboard | head``: the pipe is closed before lid writes; lid says nothing and exits 141."""
     env = {**os.environ, "LID_SERVER": live_server.url, "LID_TOKEN": token, "XDG_CONFIG_HOME": str(tmp_path)}
     lid = [sys.executable, "-m", "lid_client.cli"]
-    subprocess.run([*lid, *SUBMIT, "--quiet", str(synthetic.pred)], env=env, capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        [*lid, *SUBMIT, "--quiet", str(synthetic.pred)], env=env, capture_output=True, timeout=120, check=True
+    )
     for fmt in ("table", "csv", "tex"):
         process = subprocess.Popen(
             [*lid, "leaderboard", "--track", "1", "--split", "test", "--format", fmt],
