@@ -225,3 +225,11 @@ def test_submit_without_the_scoring_core_uploads_nothing(
     assert main([*SUBMIT, "--quiet", str(synthetic.pred)]) == 1
     assert capsys.readouterr().err == f"lid: {MISSING_CORE} [no_scoring_core]\n"
     assert not Submission.objects.exists()
+
+
+def test_validate_with_server_and_no_login_reads_the_public_manifest(
+    cli_env: Path, live_server: Any, ground_truth: Any, synthetic: Synthetic, capsys: Any
+) -> None:
+    argv = ["validate", "--server", live_server.url, "--track", "1", "--split", "test", "--json", str(synthetic.pred)]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out) == {"valid": True, "images": 3, "manifest": f"{live_server.url}{URL}"}
