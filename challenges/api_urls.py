@@ -12,4 +12,9 @@ urlpatterns = [
         apis.PhaseDetailApi.as_view(),
         name="phase-detail",
     ),
+    path(
+        "challenges/<slug:slug>/tracks/<int:number>/<str:split>/manifest/",
+        apis.PhaseManifestApi.as_view(),
+        name="phase-manifest",
+    ),
 ]

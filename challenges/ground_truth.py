@@ -58,6 +58,7 @@ def ground_truth_load(*, phase: Phase, source: Path, actor: Any = None) -> Groun
     the store is built beside the current one and swapped in only when its image count is right.
     """
     import evaluation  # the scoring core; imported here so Django starts without it
+    from evaluation.manifest import manifest_of
 
     root = ground_truth_root()
     source = Path(source)
@@ -76,13 +77,14 @@ def ground_truth_load(*, phase: Phase, source: Path, actor: Any = None) -> Groun
         old_names = _store_names(final)
         if info.image_count != phase.image_count:
             raise ApplicationError("ground_truth_count", _count_message(phase, info.image_count, names, old_names))
+        manifest = manifest_of(evaluation.open_ground_truth(staging))  # ids and sizes: the public manifest
         _swap_in(staging, final)
     changed = len(set(names) ^ set(old_names)) if old_names is not None else 0
-    return _record(phase, relative, info, actor, replaced=old_names is not None, names_changed=changed)
+    return _record(phase, relative, info, manifest, actor, replaced=old_names is not None, names_changed=changed)
 
 
 def _record(
-    phase: Phase, relative: str, info: Any, actor: Any, *, replaced: bool, names_changed: int
+    phase: Phase, relative: str, info: Any, manifest: Any, actor: Any, *, replaced: bool, names_changed: int
 ) -> GroundTruthLoad:
     with transaction.atomic():
         phase = Phase.objects.select_for_update().select_related("track__challenge").get(pk=phase.pk)
@@ -92,7 +94,11 @@ def _record(
         phase.ground_truth_loaded_at = timezone.now()
         phase.save(update_fields=["ground_truth_path", "ground_truth_checksum", "ground_truth_loaded_at"])
         GroundTruthNames.objects.update_or_create(
-            phase=phase, defaults={"names": sorted(str(n).removesuffix(".png") for n in info.names)}
+            phase=phase,
+            defaults={
+                "names": sorted(str(n).removesuffix(".png") for n in info.names),
+                "sizes": [list(manifest.sizes[name]) for name in manifest.names],
+            },
         )
         audit_record(
             actor=actor,

@@ -101,6 +101,10 @@ class GroundTruthNames(models.Model):
 
     phase = models.OneToOneField(Phase, on_delete=models.CASCADE, related_name="ground_truth_names")
     names = models.JSONField(default=list, help_text="Image ids without .png, sorted.")
+    # The public manifest (evaluation.manifest): sizes are public, the test images being public.
+    sizes = models.JSONField(
+        default=list, help_text="[height, width] of each image, in the order of names (empty if loaded before)."
+    )
 
     class Meta:
         verbose_name = "ground-truth image ids"

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from challenges.models import Challenge, Phase, Track
-from lidserver.errors import NotFound
+from lidserver.errors import ApplicationError, NotFound
 from submissions.selectors import team_quota
 
 
@@ -51,3 +51,25 @@ def phase_quota(*, team: Any, phase: Phase) -> Any | None:
     if team is None:
         return None
     return team_quota(team=team, phase=phase)
+
+
+def phase_manifest(*, phase: Phase) -> dict[str, Any]:
+    """The phase's public manifest (image ids, heights, widths; ``evaluation.manifest``'s document).
+
+    From the ids and sizes saved when the ground truth was loaded: the web process never opens the
+    ground-truth store. A 404 ``manifest_unavailable`` until the ground truth is loaded (or when it
+    was loaded before sizes were recorded: loading it again records them).
+    """
+    from challenges.models import GroundTruthNames
+    from evaluation.manifest import Manifest
+
+    row = GroundTruthNames.objects.filter(phase=phase).first() if phase.ground_truth_path else None
+    if row is None or not row.names or len(row.sizes) != len(row.names):
+        raise ApplicationError(
+            "manifest_unavailable",
+            f"The image list of track {phase.track.number} {phase.split} is not published yet; "
+            "check the archive without it, or ask the organizers for the manifest file.",
+            http_status=404,
+        )
+    sizes = {str(name): (int(h), int(w)) for name, (h, w) in zip(row.names, row.sizes, strict=True)}
+    return Manifest(phase.track.number, sizes, phase.track.challenge.slug, phase.split).to_dict()

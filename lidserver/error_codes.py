@@ -46,6 +46,7 @@ ERROR_CODES: dict[str, str] = {
     "daily_limit_reached": "the team used all its submissions of the UTC day",
     "rejected_cap_reached": "too many rejected uploads today",
     "not_scored": "only a scored, visible submission can represent the team",
+    "manifest_unavailable": "the split's image ids and sizes are not published yet (no ground truth loaded)",
     "scoring_failed": "a submission's error_code when the platform could not score it (not charged)",
     # Leaderboards
     "invalid_board": "the board is neither 'official' nor 'post'",

@@ -45,7 +45,9 @@ staff_task = _task_kind("staff")
 
 @functools.cache
 def _discover_tasks() -> None:
-    celery_app.loader.import_default_modules()  # Celery's autodiscovery of every app's tasks module
+    # Celery's autodiscovery of every app's tasks module. Not loader.import_default_modules(): its
+    # Django fixup calls django.setup() again, which re-configures logging in a running process.
+    celery_app.autodiscover_tasks(force=True)
 
 
 def task_named(name: str) -> Any:

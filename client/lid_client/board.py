@@ -1,7 +1,7 @@
-"""``lid leaderboard``: the public board of one track and split, as a table, JSON, CSV or Markdown.
+"""``lid leaderboard``: the public board of one track and split, as a table, JSON, CSV, Markdown or LaTeX.
 
-CSV and Markdown come from the server's own export (the LID 2020 report's table shape), so the
-client and the site never disagree; the table is drawn here from the JSON rows.
+CSV, Markdown and LaTeX come from the server's own export (the LID 2020 report's table shape), so
+the client and the site never disagree; the table is drawn here from the JSON rows.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from lid_client.submissions import phase_path
 # The server's mark (leaderboard.ranking.SIGNIFICANCE_MARK) for an entry whose 95% interval
 # overlaps a neighbour's, as on the web board.
 SIGNIFICANCE_MARK = "≈"
+EXPORTS = {"csv", "md", "tex"}  # formats of the server's export (leaderboard.exports)
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     api = api_for(args)
     base = phase_path(args.challenge, args.track, args.split) + "leaderboard/"
-    if args.format in {"csv", "md"}:
+    if args.format in EXPORTS:
         text = api.get_text(base + "export/", auth=False, params={"board": args.board, "format": args.format})
         print(text.rstrip("\n"))
         return 0
@@ -34,7 +35,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         print(f"No entries on the {args.board} board of track {args.track} {args.split} yet.")
         return 0
     if board.get("frozen_at"):
-        print(f"Frozen at the deadline, {board['frozen_at']}.")
+        print(f"Official result, frozen {output.web_time(board['frozen_at'])} UTC.")
     print(output.table(*board_table(args.track, rows)))
     if any(row.get("not_significant") for row in rows):
         print(

@@ -7,6 +7,7 @@ errors), 1 anything else (server errors, a failed submission, a refused token, n
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -66,8 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = command("validate", cmd_validate, "Check a predictions zip offline, and score it with --gt.")
+    challenge_option(p)
     p.add_argument("--track", type=_positive_track, required=True)
     p.add_argument("--gt", help="public val ground truth: a folder of PNGs or a packed store; prints the scores")
+    p.add_argument(
+        "--manifest", metavar="FILE", help="the split's manifest file (image ids and sizes) to check against"
+    )
+    p.add_argument(
+        "--split", choices=["val", "test"], help="check against this split's manifest, fetched from the server"
+    )
     p.add_argument("--json", action="store_true")
     p.add_argument("archive", metavar="PRED.zip")
 
@@ -101,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--track", type=_positive_track, required=True)
     p.add_argument("--split", choices=["val", "test"], required=True)
     p.add_argument("--board", choices=["official", "post"], default="official")
-    p.add_argument("--format", choices=["table", "json", "csv", "md"], default="table")
+    p.add_argument("--format", choices=["table", "json", "csv", "md", "tex"], default="table")
     return parser
 
 
@@ -114,7 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.server = getattr(args, "server", None)
     debug = bool(getattr(args, "debug", False))
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return status
+    except BrokenPipeError:
+        return _reader_went_away()
     except ClientError as exc:
         if debug:
             traceback.print_exc()
@@ -132,6 +144,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _reader_went_away() -> int:
+    """``lid leaderboard | head``: the reader stopped reading. Say nothing; exit as a program killed by
+    SIGPIPE does (128 + 13), and point stdout at /dev/null so Python's exit does not complain."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141
 
 
 if __name__ == "__main__":

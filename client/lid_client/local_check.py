@@ -7,7 +7,6 @@ with, so a zip that passes here passes the server's cheap checks too.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from pathlib import Path
@@ -15,53 +14,79 @@ from types import ModuleType
 from typing import Any
 
 from lid_client import output
-from lid_client.api import ClientError
+from lid_client.api import Api, ClientError
 
 MISSING_CORE = (
-    "The scoring core `evaluation` is not importable here; install it from the server repository "
-    "(`pip install ./client` inside the repository's virtualenv, where `evaluation` is on the path) or run "
-    "`lid` from the repository root. `lid submit --skip-check` uploads without the local check."
+    "The scoring core `evaluation` is not installed with this client; install the client again from the "
+    "server repository (`pip install ./client`, which brings the core and its packages), or give "
+    "`lid submit --skip-check` to upload without the local check."
 )
 
 
 def load_core() -> ModuleType:
+    """The scoring core, shipped inside the client's distribution (client/pyproject.toml)."""
     try:
         import evaluation
-    except ImportError:
-        evaluation = _core_from_repository()
+        import evaluation.manifest  # noqa: F401 - the manifest checks
+    except ImportError as exc:
+        raise ClientError(MISSING_CORE, code="no_scoring_core") from exc
     return evaluation
 
 
-def _core_from_repository() -> ModuleType:
-    """Find ``evaluation`` beside the client's own checkout, or in the working directory.
+def check_archive(path: Path, *, track: int | None = None, decode: bool = False, manifest: Any = None) -> int:
+    """The server's checks of an archive, offline; answers the number of PNG files.
 
-    ``pip install -e ./client`` puts only the client on the path; the console script then runs from
-    the virtualenv's bin/, where the repository root (home of ``evaluation/``) is not on ``sys.path``.
-    """
-    for root in (Path(__file__).resolve().parents[2], Path.cwd()):
-        if (root / "evaluation" / "__init__.py").is_file():
-            sys.path.insert(0, str(root))
-            try:
-                return importlib.import_module("evaluation")
-            except ImportError:
-                sys.path.remove(str(root))
-    raise ClientError(MISSING_CORE, code="no_scoring_core")
-
-
-def check_archive(path: Path, *, track: int | None = None, decode: bool = False) -> int:
-    """The server's cheap directory checks, and with ``decode`` every PNG's header, decoding and labels.
-
-    Answers the number of PNG files; raises ClientError (exit 2) with the team-facing message.
+    With a ``manifest`` (``evaluation.manifest.Manifest``): the server's upload check with the split's
+    image ids, then the worker's check of every PNG with its size (the core's own functions). Without
+    one: the archive checks the server makes when it has no ids, and with ``decode`` every PNG's
+    header, decoding and labels. Raises ClientError (exit 2) with the team-facing message.
     """
     core = load_core()
     _require_file(path)
     try:
+        if manifest is not None:
+            return len(core.manifest.check_against_manifest(manifest, path).members)
         listing = core.check_archive(path, expected_names=None)
         if decode and track is not None:
             _decode_members(core, track, path, listing)
     except core.SubmissionFormatError as exc:
         raise ClientError(str(exc.message), code=str(exc.code), exit_code=2) from exc
     return len(listing.members)
+
+
+def manifest_from_file(path: Path, track: int) -> Any:
+    core = load_core()
+    try:
+        manifest = core.manifest.read_manifest(path)
+    except core.manifest.ManifestError as exc:
+        raise ClientError(f"The manifest {path} cannot be used: {exc}.", code="bad_manifest", exit_code=2) from None
+    return _same_track(manifest, track, str(path))
+
+
+def manifest_from_server(api: Api, phase_path: str, track: int) -> Any:
+    """The phase's manifest from the API, or None when the server has not published one (no ids yet)."""
+    core = load_core()
+    try:
+        document = api.get(phase_path + "manifest/", auth=False)
+    except ClientError as exc:
+        if exc.code == "manifest_unavailable":
+            return None
+        raise
+    try:
+        manifest = core.manifest.Manifest.from_dict(document)
+    except core.manifest.ManifestError as exc:
+        raise ClientError(f"The server's manifest cannot be used: {exc}; tell the organizers.") from None
+    return _same_track(manifest, track, f"{api.server}'s manifest")
+
+
+def _same_track(manifest: Any, track: int, where: str) -> Any:
+    if manifest.track != track:
+        raise ClientError(
+            f"{where} lists the images of track {manifest.track}, not track {track}; give the manifest of "
+            f"track {track} or --track {manifest.track}.",
+            exit_code=2,
+        )
+    return manifest
 
 
 def _decode_members(core: ModuleType, track: int, path: Path, listing: Any) -> None:
@@ -120,20 +145,46 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(_report_table(args.track, metrics))
         return 0
     try:
-        count = check_archive(path, track=args.track, decode=True)
+        manifest, source = _manifest_for(args)
+        count = check_archive(path, track=args.track, decode=True, manifest=manifest)
     except ClientError as exc:
-        if args.json:
+        if args.json and exc.exit_code == 2:
             print(json.dumps({"valid": False, "code": exc.code, "message": exc.message}, indent=2))
             return exc.exit_code
         raise
     if args.json:
-        print(json.dumps({"valid": True, "images": count}, indent=2))
+        print(json.dumps({"valid": True, "images": count, "manifest": source}, indent=2))
+    elif manifest is not None:
+        split = f" {manifest.split}" if manifest.split else ""
+        print(
+            f"{path.name} passes the server's checks for track {args.track}{split}: {count:,} PNG files, "
+            f"exactly the image ids of the manifest {source}, each with its width and height, all readable label maps."
+        )
     else:
         print(
             f"{path.name} passes the checks for track {args.track}: {count:,} PNG files, all readable label maps. "
-            "The server also checks the names and image sizes against the ground truth."
+            "The server also checks the names and image sizes against the ground truth"
+            + (
+                "; it has not published them for this split yet."
+                if source is None and args.split
+                else " (give --split val|test to check them against the server's manifest, or --manifest FILE)."
+            )
         )
     return 0
+
+
+def _manifest_for(args: argparse.Namespace) -> tuple[Any, str | None]:
+    """The manifest to check against and where it came from: --manifest FILE, else the server's for --split."""
+    if args.manifest:
+        return manifest_from_file(Path(args.manifest), args.track), str(args.manifest)
+    if not args.split:
+        return None, None
+    from lid_client.account import api_for
+    from lid_client.submissions import phase_path
+
+    api = api_for(args)
+    manifest = manifest_from_server(api, phase_path(args.challenge, args.track, args.split), args.track)
+    return manifest, (api.url(phase_path(args.challenge, args.track, args.split) + "manifest/") if manifest else None)
 
 
 def _report_table(track: int, metrics: dict[str, Any]) -> str:

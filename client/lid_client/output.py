@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 # (key, column title, how to show it) in the order of the report's tables.
@@ -49,6 +50,20 @@ def metrics_block(track: int, metrics: dict[str, Any], ci: Sequence[float] | Non
             line += f"   (95% interval {percent(ci[0])} - {percent(ci[1])})"
         lines.append(line)
     return "\n".join(lines)
+
+
+def web_time(value: Any, *, seconds: bool = False) -> str:
+    """An API timestamp as the web pages print it: ``2026-11-24 19:36`` UTC (Django's ``Y-m-d H:i``;
+    ``Y-m-d H:i:s`` with ``seconds``, as the submission page shows its times); ``-`` when missing."""
+    if not value:
+        return "-"
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

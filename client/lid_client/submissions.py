@@ -11,7 +11,7 @@ from typing import Any
 from lid_client import output
 from lid_client.account import api_for
 from lid_client.api import Api, ClientError
-from lid_client.local_check import check_archive
+from lid_client.local_check import check_archive, load_core, manifest_from_server
 from lid_client.upload import open_upload
 
 # The rules' parameter limit, for checks made without the server; the server's own value (its
@@ -41,7 +41,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
             code="too_many_parameters",
         )
     if not args.skip_check:
-        _local_check(path, args.track)
+        _local_check(api, path, args)
     fields = {
         "method_name": args.method,
         "method_description": args.description or "",
@@ -75,14 +75,15 @@ def parameter_limit(api: Api, args: argparse.Namespace) -> int:
     return value if isinstance(value, int) and value > 0 else MAX_PARAMETERS
 
 
-def _local_check(path: Path, track: int) -> None:
-    try:
-        check_archive(path, track=track)
-    except ClientError as exc:
-        if exc.code == "no_scoring_core":
-            print(f"lid: skipping the local check: {exc.message}", file=sys.stderr)
-            return
-        raise
+def _local_check(api: Api, path: Path, args: argparse.Namespace) -> None:
+    """What the server checks, before anything is sent: the phase's image ids and sizes when the server
+    publishes them (its manifest), the archive, and every PNG as the worker reads it.
+
+    Without the scoring core nothing is uploaded: ``--skip-check`` is the only way to upload unchecked.
+    """
+    load_core()
+    manifest = manifest_from_server(api, phase_path(args.challenge, args.track, args.split), args.track)
+    check_archive(path, track=args.track, decode=True, manifest=manifest)
 
 
 def follow(api: Api, submission: dict[str, Any], *, quiet: bool = False, poll: float = POLL_SECONDS) -> dict[str, Any]:
@@ -124,7 +125,9 @@ def submission_text(sub: dict[str, Any]) -> str:
     )
     lines = [head, f"  method       {sub.get('method_name', '')}  ({sub.get('declared_parameters', 0):,} parameters)"]
     lines.append(f"  archive      {sub.get('archive_name', '')}  sha256 {str(sub.get('sha256', ''))[:12]}")
-    lines.append(f"  uploaded     {sub.get('created_at', '')} by {sub.get('uploaded_by', '')}")
+    lines.append(
+        f"  uploaded     {output.web_time(sub.get('created_at'), seconds=True)} UTC by {sub.get('uploaded_by', '')}"
+    )
     status = sub.get("status")
     if status == "scored":
         lines.append(output.metrics_block(track, sub.get("metrics") or {}, sub.get("ci")))
@@ -151,7 +154,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not submissions:
         print("Your team has no submissions here yet.")
         return 0
-    headers = ["id", "track", "split", "status", "score %", "method", "uploaded"]
+    headers = ["id", "track", "split", "status", "score %", "method", "uploaded (UTC)"]
     rows = [
         [
             s["id"],
@@ -160,7 +163,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             s.get("status"),
             output.percent(s.get("score")),
             s.get("method_name", "") + (" *" if s.get("is_representative") else ""),
-            str(s.get("created_at", ""))[:19].replace("T", " "),
+            output.web_time(s.get("created_at")),
         ]
         for s in submissions
     ]

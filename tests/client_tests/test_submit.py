@@ -144,8 +144,17 @@ def test_no_wait_then_status(logged_in: str, ground_truth: Any, synthetic: Synth
 
     assert main(["status"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["id", "track", "split", "status", "score", "%", "method", "uploaded"]
+    assert lines[0].split() == ["id", "track", "split", "status", "score", "%", "method", "uploaded", "(UTC)"]
     assert lines[2].split()[:5] == [str(submission_id), "1", "test", "scored", pct(Submission.objects.get().score)]
+    # The time as the web pages print it (templates: ``created_at|date:"Y-m-d H:i"``, TIME_ZONE UTC).
+    from django.template import Context, Template
+
+    web = Template('{{ t|date:"Y-m-d H:i" }}').render(Context({"t": Submission.objects.get().created_at}))
+    assert lines[2].endswith(f"  {web}")
+
+    assert main(["status", str(submission_id)]) == 0
+    web = Template('{{ t|date:"Y-m-d H:i:s" }}').render(Context({"t": Submission.objects.get().created_at}))
+    assert f"  uploaded     {web} UTC by alice" in capsys.readouterr().out.splitlines()
 
 
 def test_status_of_another_teams_submission_is_not_found(logged_in: str, ground_truth: Any, capsys: Any) -> None:
@@ -201,6 +210,16 @@ def test_leaderboard_formats(
     assert main([*board, "--format", "md"]) == 0
     assert "| Alpha" in capsys.readouterr().out
 
+    # LaTeX: the server's own export (leaderboard.exports), as the README promises.
+    from challenges.models import Phase
+    from leaderboard.exports import leaderboard_export
+
+    export = leaderboard_export(phase=Phase.objects.get(), board="official", fmt="tex")
+    assert main([*board, "--format", "tex"]) == 0
+    tex = capsys.readouterr().out
+    assert tex == export.content.rstrip("\n") + "\n"
+    assert "\\begin{tabular}" in tex and "Alpha" in tex
+
     assert main([*board, "--board", "nope"]) == 2  # argparse refuses it before any request
 
 
@@ -229,14 +248,38 @@ def test_the_console_script_end_to_end(
 def test_rejected_by_the_worker_exits_2_with_its_message(
     logged_in: str, ground_truth: Any, synthetic: Synthetic, tmp_path: Path, capsys: Any
 ) -> None:
-    """RGB PNGs pass the cheap checks (names, zip) and are refused when the worker decodes them."""
+    """RGB PNGs pass the upload's cheap checks (names, zip) and are refused when the worker decodes them.
+
+    (The client's own check finds them before uploading; --skip-check sends them to the worker.)"""
     from tests.client_tests.test_validate import rewritten, scoring_error
 
     bad = rewritten(synthetic, tmp_path / "rgb.zip", lambda im: im.convert("RGB"))
     code, message = scoring_error(synthetic.gt_dir, bad)
-    assert main([*SUBMIT, "--quiet", str(bad)]) == 2
+    assert main([*SUBMIT, "--quiet", "--skip-check", str(bad)]) == 2
     submission = Submission.objects.get()
     assert (submission.status, submission.error_code) == ("rejected", code)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"Submission {submission.pk}  lid2020 track 1 test  rejected"
     assert out[-2:] == [f"  {message} [{code}]", "  A rejected submission does not use one of your slots."]
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(
+    live_server: Any, ground_truth: Any, synthetic: Synthetic, token: str, eager: None, tmp_path: Path
+) -> None:
+    """``lid leaderboard | head``: the pipe is closed before lid writes; lid says nothing and exits 141."""
+    env = {**os.environ, "LID_SERVER": live_server.url, "LID_TOKEN": token, "XDG_CONFIG_HOME": str(tmp_path)}
+    lid = [sys.executable, "-m", "lid_client.cli"]
+    subprocess.run(
+        [*lid, *SUBMIT, "--quiet", str(synthetic.pred)], env=env, capture_output=True, timeout=120, check=True
+    )
+    for fmt in ("table", "csv", "tex"):
+        process = subprocess.Popen(
+            [*lid, "leaderboard", "--track", "1", "--split", "test", "--format", fmt],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # the reader is gone before anything is written
+        err = process.stderr.read().decode()
+        assert (process.wait(timeout=60), err) == (141, "")

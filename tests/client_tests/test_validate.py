@@ -28,13 +28,14 @@ def test_a_good_archive_passes(synthetic: Synthetic, capsys: Any) -> None:
     out = capsys.readouterr().out
     assert out == (
         "pred.zip passes the checks for track 1: 3 PNG files, all readable label maps. "
-        "The server also checks the names and image sizes against the ground truth.\n"
+        "The server also checks the names and image sizes against the ground truth "
+        "(give --split val|test to check them against the server's manifest, or --manifest FILE).\n"
     )
 
 
 def test_a_good_archive_passes_as_json(synthetic: Synthetic, capsys: Any) -> None:
     assert main(["validate", "--track", "1", "--json", str(synthetic.pred)]) == 0
-    assert json.loads(capsys.readouterr().out) == {"valid": True, "images": 3}
+    assert json.loads(capsys.readouterr().out) == {"valid": True, "images": 3, "manifest": None}
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from challenges.models import GroundTruthNames
 from submissions.models import Status, Submission, TeamPhase
 from tests.factories import ChallengeFactory, PhaseFactory, TeamFactory, TrackFactory, UserFactory
 
@@ -132,6 +133,7 @@ def world(db, settings) -> World:  # type: ignore[no-untyped-def]
     )
     team_b = TeamFactory(challenge=challenge, name=XSS_TEAM_B, captain=users["member_b"])
     write_canary_ground_truth(settings.GROUND_TRUTH_ROOT)
+    GroundTruthNames.objects.create(phase=phase, names=["lid_0000"], sizes=[[4, 8]])  # the public manifest
     sub_a = _scored(team_a, users["member_a"], phase, 0.61)
     sub_b = _scored(team_b, users["member_b"], phase, 0.52)
     from leaderboard.services import leaderboard_refresh

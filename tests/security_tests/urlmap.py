@@ -136,6 +136,8 @@ TABLE: dict[str, Row] = {
     "api:challenge-list": Row(PUBLIC),
     "api:challenge-detail": Row(PUBLIC, lambda w: {"slug": "lid2020"}),
     "api:phase-detail": Row(PUBLIC, phase),
+    # Image ids and sizes of the split (public like the test images; no mask): anyone may read them.
+    "api:phase-manifest": Row(PUBLIC, phase),
     "api:phase-submissions": Row(MEMBERS, phase),
     "api:my-submissions": Row(MEMBERS),
     "api:submission-detail": Row(OWN_A, _sub, lambda w: MISSING_SUB),
