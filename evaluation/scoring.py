@@ -82,7 +82,7 @@ def score_archive(
     truth = ground_truth if isinstance(ground_truth, GroundTruth) else open_ground_truth(ground_truth, spec.number)
     if truth.track != spec.number:
         raise GroundTruthError(f"the ground truth is for track {truth.track}, not track {spec.number}")
-    listing = check_archive(pred_zip, expected_names=truth.names, limits=limits)
+    listing = check_archive(pred_zip, expected_names=truth.names, limits=limits, shape_of=truth.shape_of)
     wanted = truth.names if names is None else sorted(set(names))
     unknown = set(wanted).difference(listing.members)
     if unknown:
@@ -148,7 +148,7 @@ def _read_prediction(
         prediction = decode_png(data, limits.max_pixels)
     except PngProblem as problem:
         raise SubmissionFormatError(
-            problem.code, png_problem_message(member.name, problem), member=member.name
+            problem.code, png_problem_message(member.name, problem, spec), member=member.name
         ) from None
     if spec.is_segmentation and int(prediction.max()) >= spec.num_classes:
         raise SubmissionFormatError(

@@ -129,7 +129,7 @@ def archive_limits() -> evaluation.ArchiveLimits:
     return evaluation.ArchiveLimits(
         max_members=settings.ARCHIVE_MAX_MEMBERS,
         max_total_uncompressed=settings.ARCHIVE_MAX_UNCOMPRESSED_BYTES,
-        max_ratio=settings.ARCHIVE_MAX_RATIO,
+        png_extra_bytes=settings.ARCHIVE_PNG_EXTRA_BYTES,
         max_pixels=settings.ARCHIVE_MAX_PIXELS,
     )
 
