@@ -1,13 +1,18 @@
 """Command line: ``python -m evaluation {score,check,pack,synth,warm-up} ...`` (run with ``-h`` for help).
 
 Exit status: 0 on success, 2 when the archive is refused (its message on stderr, and with
-``--json`` also ``{"code", "message"}`` on stdout), 1 when the ground truth or the command is wrong.
+``--json`` also ``{"code", "message"}`` on stdout), 1 when the ground truth or the command is wrong
+(a file that cannot be read included; one line on stderr, never a traceback).
+
+With ``--json``, a figure that is undefined (NaN: a mean over no scored class, an interval over
+no scored pixel) is written as ``null``, never as the non-standard ``NaN``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -64,8 +69,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None (JSON's ``null``).
+
+    Examples
+    --------
+    >>> json_safe({"ci": [float("nan"), 0.5], "x": (float("inf"),)})
+    {'ci': [None, 0.5], 'x': [None]}
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    return value
+
+
 def _print_json(payload: dict[str, Any]) -> None:
-    print(json.dumps(payload, allow_nan=False))
+    print(json.dumps(json_safe(payload), allow_nan=False))
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -105,7 +127,9 @@ def _check(args: argparse.Namespace) -> int:
             {"ok": True, "images": len(listing.members), "folder": listing.folder, "ignored": list(listing.ignored)}
         )
     else:
-        print(f"OK: {len(listing.members):,} PNG files" + (f" in '{listing.folder}/'" if listing.folder else "") + ".")
+        count = len(listing.members)
+        files = "1 PNG file" if count == 1 else f"{count:,} PNG files"
+        print(f"OK: {files}" + (f" in '{listing.folder}/'" if listing.folder else "") + ".")
     return 0
 
 
@@ -115,9 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Examples
     --------
     >>> main(["check", "--pred", "/nonexistent.zip"])
-    Traceback (most recent call last):
-    ...
-    FileNotFoundError: [Errno 2] No such file or directory: '/nonexistent.zip'
+    1
     """
     args = _parser().parse_args(argv)
     try:
@@ -148,6 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except GroundTruthError as error:
         print(f"Ground truth problem: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        where = f" '{error.filename}'" if error.filename else ""
+        print(f"Cannot read{where}: {error.strerror or error}.", file=sys.stderr)
         return 1
 
 

@@ -60,6 +60,15 @@ def test_truncated_png(gt_dir: Path, tmp_path: Path) -> None:
     )
 
 
+def test_truncated_png_names_its_chunk_as_text(gt_dir: Path, tmp_path: Path) -> None:
+    data = pillow_png(np.arange(48, dtype=np.uint8).reshape(6, 8))
+    error = refused(gt_dir, write(tmp_path, with_member("img_a.png", data[:-20])), "truncated_png")
+    assert error.message == (
+        "'img_a.png' is truncated: its IDAT chunk runs past the end of the file. "
+        "Write the file again and create the archive again."
+    )
+
+
 def test_png_without_iend(gt_dir: Path, tmp_path: Path) -> None:
     data = png_bytes(np.ones((6, 8), np.uint8), iend=False)
     refused(gt_dir, write(tmp_path, with_member("img_a.png", data)), "truncated_png", "before its IEND chunk")
