@@ -109,6 +109,8 @@ def _score(args: argparse.Namespace) -> int:
         _print_json(payload)
     else:
         print(summary(spec, metrics, result.image_count))
+        for advice in (metrics.get("diagnosis") or {}).get("advice", []):
+            print(f"\nAdvice: {advice['message']}")
         if interval is not None:
             print(
                 f"\n95% bootstrap interval of the {spec.key_metric}: {100 * interval[0]:.2f} .. {100 * interval[1]:.2f}"

@@ -108,7 +108,7 @@ def _score_members(
     names = [m.image_id for m in members]
     seg = SegmentationAccumulator(spec) if spec.is_segmentation else None
     count = len(members)
-    intersections = np.zeros((count, spec.num_classes) if seg else (0, 0), np.int64)
+    intersections = np.zeros((count, spec.num_classes if seg else 256), np.int64)
     unions = np.zeros_like(intersections)
     curves = np.zeros((0, 0) if seg else (count, 256), np.float64)
     pixel_inter = np.zeros(256, np.int64)
@@ -125,11 +125,20 @@ def _score_members(
             else:
                 curve, inter, union = localization_image(truth.mask_bits(member.image_id), prediction, packed=True)
                 curves[i] = curve
+                intersections[i], unions[i] = inter, union
                 pixel_inter += inter
                 pixel_union += union
     if seg is not None:
         return ScoreResult(spec, names, confusion=seg.confusion(), intersection=intersections, union=unions)
-    return ScoreResult(spec, names, curves=curves, pixel_intersection=pixel_inter, pixel_union=pixel_union)
+    return ScoreResult(
+        spec,
+        names,
+        curves=curves,
+        pixel_intersection=pixel_inter,
+        pixel_union=pixel_union,
+        intersection=intersections,
+        union=unions,
+    )
 
 
 def _read_prediction(
@@ -224,10 +233,13 @@ def _concatenate(spec: TrackSpec, parts: list[ScoreResult]) -> ScoreResult:
             intersection=np.concatenate([p.intersection for p in parts]),
             union=np.concatenate([p.union for p in parts]),
         )
+    counted = all(p.counts is not None for p in parts)
     return ScoreResult(
         spec,
         names,
         curves=np.concatenate([p.curves for p in parts]),
         pixel_intersection=sum((p.pixel_intersection for p in parts), np.zeros(256, np.int64)),
         pixel_union=sum((p.pixel_union for p in parts), np.zeros(256, np.int64)),
+        intersection=np.concatenate([p.counts[0] for p in parts]) if counted else None,  # type: ignore[index]
+        union=np.concatenate([p.counts[1] for p in parts]) if counted else None,  # type: ignore[index]
     )
