@@ -112,6 +112,7 @@ def _score(sub: Submission) -> dict[str, Any]:
     finally:
         ground_truth.close()
     metrics = dict(result.metrics())
+    diagnosis = metrics.pop("diagnosis", None)  # advice, stored beside the metrics (evaluation.diagnosis)
     aggregates, per_class, curve = split_metrics(metrics)
     with tempfile.TemporaryDirectory() as tmp:
         local = os.path.join(tmp, "per_image.npz")
@@ -129,6 +130,7 @@ def _score(sub: Submission) -> dict[str, Any]:
         "metrics": aggregates,
         "per_class": per_class,
         "curve": curve,
+        "diagnosis": diagnosis,
         "per_image_stats": stats_name,
         "ci_low": _finite(ci_low),
         "ci_high": _finite(ci_high),

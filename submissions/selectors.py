@@ -158,6 +158,7 @@ def submission_to_dict(
         "metrics": sub.metrics or {},
         "per_class": sub.per_class,
         "curve": sub.curve,
+        "diagnosis": sub.diagnosis,
         "ci": [sub.ci_low, sub.ci_high] if has_ci else None,
         "error_code": sub.error_code,
         "error_message": sub.error_message,
