@@ -120,10 +120,11 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    expected = None
+    expected = shape_of = None
     if args.gt:
-        expected = open_ground_truth(args.gt, args.track).names
-    listing = check_archive(args.pred, expected_names=expected, limits=ArchiveLimits())
+        truth = open_ground_truth(args.gt, args.track)
+        expected, shape_of = truth.names, truth.shape_of
+    listing = check_archive(args.pred, expected_names=expected, limits=ArchiveLimits(), shape_of=shape_of)
     if args.json:
         _print_json(
             {"ok": True, "images": len(listing.members), "folder": listing.folder, "ignored": list(listing.ignored)}
@@ -161,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.track, args.count, args.out, args.seed, prediction=not args.no_prediction, workers=args.workers
         )
         print(
-            f"Wrote {len(made.names):,} images to {made.gt_dir}"
+            ("Wrote 1 image" if len(made.names) == 1 else f"Wrote {len(made.names):,} images") + f" to {made.gt_dir}"
             + (f", {made.pred_zip} and {made.alt_zip}." if made.pred_zip else ".")
         )
         return 0
