@@ -162,7 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.track, args.count, args.out, args.seed, prediction=not args.no_prediction, workers=args.workers
         )
         print(
-            ("Wrote 1 image" if len(made.names) == 1 else f"Wrote {len(made.names):,} images") + f" to {made.gt_dir}"
+            ("Wrote 1 image" if len(made.names) == 1 else f"Wrote {len(made.names):,} images")
+            + f" to {made.gt_dir}"
             + (f", {made.pred_zip} and {made.alt_zip}." if made.pred_zip else ".")
         )
         return 0

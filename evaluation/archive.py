@@ -350,7 +350,7 @@ def _check_entries(infos: list[zipfile.ZipInfo], limits: ArchiveLimits) -> tuple
     total = 0
     for info in infos:
         name = normalized_name(info.orig_filename)
-        if not name and info.orig_filename and info.is_dir():
+        if not name and info.orig_filename.replace("\\", "/").endswith("/"):
             continue  # "./", the archive's own top folder (bsdtar writes it)
         problem = _name_problem(name)
         if problem is not None:

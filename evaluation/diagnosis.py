@@ -95,34 +95,47 @@ def segmentation_diagnosis(spec: TrackSpec, confusion: npt.NDArray[np.int64], me
 def localization_diagnosis(
     intersection: npt.NDArray[np.integer[Any]],
     union: npt.NDArray[np.integer[Any]],
-    order: list[int],
     peak_iou: float | None,
+    *,
+    chunk: int = 4096,
 ) -> dict[str, Any]:
     """Track 3: the Peak-IoU of the inverted maps ``255 - map``, and the advice.
 
     Parameters
     ----------
     intersection, union : numpy.ndarray
-        ``(images, 256)`` per-image counts of the maps as submitted.
-    order : list of int
-        The images in name order (the curve is summed in this order, as the score's).
+        ``(images, 256)`` per-image counts of the maps as submitted, in image-name order.
     peak_iou : float or None
         The score.
+    chunk : int, optional
+        Images handled at a time (bounds the memory); the curve is summed image after image in
+        name order, as the score's curve is, so the figure is what scoring ``255 - map`` gives.
 
     Examples
     --------
     >>> inter = np.zeros((1, 256), np.int64); inter[0, 0] = 2  # 2 object pixels, both map value 0
     >>> union = np.full((1, 256), 2, np.int64); union[0, 0] = 4  # 2 background pixels, value 0 too
-    >>> found = localization_diagnosis(inter, union, [0], 0.5)
+    >>> found = localization_diagnosis(inter, union, 0.5)
     >>> found["peak_iou_inverted"], found["peak_threshold_inverted"], found["advice"]
     (0.5, 0, [])
     """
-    inverted_i, inverted_u = inverted_counts(
-        np.asarray(intersection, np.int64)[order], np.asarray(union, np.int64)[order]
-    )
-    curves = iou_curve(inverted_i, inverted_u)
-    curve = curves.sum(axis=0) / len(order)
-    figure, threshold = exact_peak(curve, inverted_i, inverted_u)
+    images = len(intersection)
+    total = np.zeros(256)
+    for start in range(0, images, chunk):
+        part_i, part_u = inverted_counts(
+            np.asarray(intersection[start : start + chunk], np.int64),
+            np.asarray(union[start : start + chunk], np.int64),
+        )
+        total = np.vstack([total[None, :], iou_curve(part_i, part_u)]).sum(axis=0)  # row after row
+    curve = total / max(images, 1)
+    top = float(np.max(curve))
+    candidates = np.flatnonzero(curve >= top - 4 * max(images, 1) * np.spacing(max(top, 1e-300)))
+    if len(candidates) > 1:  # a near tie: decide it exactly (rare; needs the inverted counts whole)
+        figure, threshold = exact_peak(
+            curve, *inverted_counts(np.asarray(intersection, np.int64), np.asarray(union, np.int64))
+        )
+    else:
+        figure, threshold = top, int(candidates[0])
     advice = []
     if _far_higher(figure, peak_iou):
         advice.append(

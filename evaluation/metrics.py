@@ -35,6 +35,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +45,7 @@ from evaluation.tracks import TrackSpec
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 U8Array = npt.NDArray[np.uint8]
+CountArray = npt.NDArray[np.integer[Any]]  # int64, or uint32 per-image counts
 
 
 def joint_histogram(ground_truth: U8Array, prediction: U8Array) -> IntArray:
@@ -344,7 +346,7 @@ def peak(curve: FloatArray) -> tuple[float, int]:
     return float(curve[threshold]), threshold
 
 
-def _exact_sum(intersection: IntArray, union: IntArray) -> Fraction:
+def _exact_sum(intersection: CountArray, union: CountArray) -> Fraction:
     """Sum over images of I/U (1 where U is 0), exactly: one big common denominator, no float."""
     numerators: dict[int, int] = {}
     for i, u in zip(intersection.tolist(), union.tolist(), strict=True):
@@ -355,7 +357,7 @@ def _exact_sum(intersection: IntArray, union: IntArray) -> Fraction:
     return Fraction(sum(n * (common // u) for u, n in numerators.items()), common)
 
 
-def exact_peak(curve: FloatArray, intersection: IntArray, union: IntArray) -> tuple[float, int]:
+def exact_peak(curve: FloatArray, intersection: CountArray, union: CountArray) -> tuple[float, int]:
     """:func:`peak` with ties decided exactly, from the per-image counts behind the curve.
 
     The float curve (a sum of rounded quotients) may order two thresholds whose exact mean IoUs

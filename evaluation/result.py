@@ -247,9 +247,10 @@ class ScoreResult:
             peak_iou, peak_threshold = peak(curve)
             diagnosis = None
         else:
-            intersection, union = (np.asarray(c, np.int64)[order] for c in self.counts)
+            in_order = order == list(range(len(order)))  # as score_archive builds it: no copy
+            intersection, union = (c if in_order else c[order] for c in self.counts)
             peak_iou, peak_threshold = exact_peak(curve, intersection, union)
-            diagnosis = localization_diagnosis(intersection, union, list(range(len(order))), peak_iou)
+            diagnosis = localization_diagnosis(intersection, union, peak_iou)
         return {
             "peak_iou": peak_iou,
             "peak_threshold": peak_threshold,

@@ -108,7 +108,9 @@ def _score_members(
     names = [m.image_id for m in members]
     seg = SegmentationAccumulator(spec) if spec.is_segmentation else None
     count = len(members)
-    intersections = np.zeros((count, spec.num_classes if seg else 256), np.int64)
+    # track 3 keeps per-image I(t), U(t) (exact Peak-Threshold ties, diagnosis): uint32 when they fit
+    compact = seg is None and limits.max_pixels < 2**32
+    intersections = np.zeros((count, spec.num_classes if seg else 256), np.uint32 if compact else np.int64)
     unions = np.zeros_like(intersections)
     curves = np.zeros((0, 0) if seg else (count, 256), np.float64)
     pixel_inter = np.zeros(256, np.int64)

@@ -148,3 +148,15 @@ def test_the_cli_json_carries_the_diagnosis(tmp_path: Path) -> None:
     diagnosis = json.loads(done.stdout)["diagnosis"]
     assert diagnosis["advice"][0]["code"] == "labels_shifted"
     assert diagnosis["mean_iou_labels_plus_one"] == 1.0
+
+
+def test_the_inverted_curve_is_the_same_whatever_the_chunk_of_images() -> None:
+    from evaluation.diagnosis import localization_diagnosis
+    from evaluation.metrics import curve_counts
+
+    rng = np.random.default_rng(5)
+    histograms = rng.integers(0, 40, (37, 2, 256))
+    intersection, union = curve_counts(histograms)
+    whole = localization_diagnosis(intersection, union, 0.1)
+    assert localization_diagnosis(intersection, union, 0.1, chunk=5) == whole
+    assert localization_diagnosis(intersection.astype(np.uint32), union.astype(np.uint32), 0.1, chunk=1) == whole
