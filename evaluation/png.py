@@ -374,7 +374,11 @@ def decode_png_with_pillow(data: bytes, header: PngHeader | None = None) -> npt.
     try:
         with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
             if image.mode not in ("L", "P") or image.size != (header.width, header.height):
-                raise PngProblem("unsupported_png_mode", f"decodes to mode {image.mode}; {_FIX_HINT}")
+                raise PngProblem(
+                    "unsupported_png_mode",
+                    f"decodes to mode {image.mode}; {_FIX_HINT}",
+                    what=f"decodes to mode {image.mode}",
+                )
             image.load()
             pixels: Any = np.asarray(image, dtype=np.uint8)
     except PngProblem:

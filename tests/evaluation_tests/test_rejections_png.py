@@ -176,3 +176,31 @@ def test_every_code_is_tested() -> None:
     source = "".join(p.read_text() for p in Path(__file__).parent.glob("test_rejections_*.py"))
     untested = [code for code in ERROR_CODES if f'"{code}"' not in source]
     assert not untested
+
+
+@pytest.mark.parametrize(
+    ("depth", "color", "expected"),
+    [
+        (16, 0, "'m.png' is a 16-bit PNG (mode L;16); rescale the map to 0..255 first"),
+        (1, 0, "'m.png' is a 1-bit black-and-white PNG (mode '1'), which cannot hold a localization map 0..255; "),
+        (
+            4,
+            0,
+            "'m.png' is a 4-bit grayscale PNG; save the localization map as an 8-bit single-channel PNG of values 0..255",
+        ),
+        (8, 4, "'m.png' is an LA PNG with alpha channels (a visualization?); save the localization map"),
+    ],
+)
+def test_track3_mode_messages_speak_of_a_localization_map(depth: int, color: int, expected: str) -> None:
+    from evaluation import TRACKS
+    from evaluation.messages import png_problem_message
+    from evaluation.png import PngHeader, PngProblem, check_label_header
+
+    with pytest.raises(PngProblem) as caught:
+        check_label_header(PngHeader(4, 3, depth, color, False), max_pixels=100)
+    message = png_problem_message("m.png", caught.value, TRACKS[3])
+    assert message.startswith(expected) and "label" not in message, message
+    if depth == 16:
+        assert "casting a 16-bit map to uint8 wraps every value above 255 around" in message
+    # tracks 1-2 keep speaking of labels
+    assert "label map" in png_problem_message("m.png", caught.value, TRACKS[1])
