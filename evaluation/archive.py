@@ -20,6 +20,7 @@ declared size.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import posixpath
 import stat
@@ -374,6 +375,13 @@ def _check_entries(infos: list[zipfile.ZipInfo], limits: ArchiveLimits) -> tuple
             )
         if info.flag_bits & 0x41 or info.compress_type == 99:
             raise _reject("encrypted_archive", f"'{name}' is encrypted. Upload an archive without a password.", name)
+        if info.compress_type == 9 and importlib.util.find_spec("inflate64") is None:  # a core installed without it
+            raise _reject(
+                "unsupported_compression",
+                f"'{name}' is compressed with Deflate64, which needs the inflate64 package (pip install "
+                f"inflate64); or {_REZIP_HINT}.",
+                name,
+            )
         if info.compress_type not in SUPPORTED_METHODS:
             method = _COMPRESSION_NAMES.get(info.compress_type, f"method {info.compress_type}")
             raise _reject(

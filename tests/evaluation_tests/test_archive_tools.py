@@ -211,3 +211,23 @@ def test_palette_pngs_of_few_bits_give_their_indices(tmp_path: Path, bits: int) 
     assert buffer.getvalue()[24] == bits  # the IHDR's bit depth
     metrics = score_archive(1, gt, zipped(tmp_path, {"a.png": buffer.getvalue()}, zipfile.ZIP_DEFLATED)).metrics()
     assert metrics["pixel_accuracy"] == 1.0
+
+
+def test_deflate64_without_inflate64_installed_is_a_sentence_not_a_traceback(
+    gt_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the client may install the scoring core without its optional packages
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "inflate64" else real(name, *a))
+    entries = [Entry(name, data, method=9, payload=deflate64(data)) for name, data in good_members().items()]
+    for entry in entries:
+        entry.compressed_size = len(entry.payload or b"")
+    refused(
+        gt_dir,
+        write(tmp_path, build_zip(entries)),
+        "unsupported_compression",
+        "'img_a.png' is compressed with Deflate64, which needs the inflate64 package",
+        "zip -r predictions.zip .",
+    )
