@@ -82,9 +82,9 @@ class ArchiveLimits:
         """Most bytes a valid PNG prediction of ``height`` x ``width`` pixels can take.
 
         An 8-bit single-channel PNG holds ``height * (width + 1)`` bytes of filtered image data
-        (one filter byte per row; palettes of 1, 2 or 4 bits and interlacing need no more than
-        twice that). Deflate stores it in at most twice its size (stored blocks add 5 bytes per
-        65,535; no Huffman code is longer than 15 bits per byte), split into IDAT chunks of
+        (one filter byte per row; palettes of 1, 2 or 4 bits need less, interlacing about one
+        more byte per row). Deflate stores it in at most twice its size (stored blocks add 5 bytes
+        per 65,535; no Huffman code is longer than 15 bits per byte), split into IDAT chunks of
         12 bytes of overhead each (one per row at most), plus the signature, header, palette
         and end chunks (1 KiB) and :attr:`png_extra_bytes` for any other chunk. No valid PNG
         of that size is refused; a zip bomb is refused before it is inflated past it.
