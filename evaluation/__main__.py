@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -139,11 +140,21 @@ def _check(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status.
 
+    Output piped into a reader that stops early (``| head``) ends the command quietly.
+
     Examples
     --------
     >>> main(["check", "--pred", "/nonexistent.zip"])
     1
     """
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "score":
@@ -176,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Ground truth problem: {error}", file=sys.stderr)
         return 1
     except OSError as error:
+        if isinstance(error, BrokenPipeError):
+            raise
         where = f" '{error.filename}'" if error.filename else ""
         print(f"Cannot read{where}: {error.strerror or error}.", file=sys.stderr)
         return 1

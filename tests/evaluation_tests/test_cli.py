@@ -172,3 +172,15 @@ def test_lid_scoring_no_jit_is_a_boolean(value: str, numba_on: bool) -> None:
     env = {**os.environ, "LID_SCORING_NO_JIT": value}
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == [str(numba_on), str(numba_on)], done.stderr
+
+
+def test_json_piped_into_head_ends_quietly(made: Path) -> None:
+    command = (
+        f"{sys.executable} -m evaluation score --track 3 --gt {made / 'store'} --pred {made / 'pred.zip'} --json"
+        " | head -c 20"
+    )
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.stdout == '{"track": 3, "images'
+    assert done.stderr == ""

@@ -32,7 +32,7 @@ from PIL import Image
 from evaluation.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
-SHAPES = {"im00": (7, 9), "im01": (6, 5), "im02": (8, 8)}  # height, width; im01's prediction is uniform
+SHAPES = {"im00": (27, 41), "im01": (30, 25), "im02": (32, 32)}  # height, width; im01's prediction is uniform
 
 
 # --- writers: a uint8 array -> PNG bytes ----------------------------------------------------------------
@@ -199,6 +199,8 @@ ARCHIVERS: dict[str, Callable[[Path, Path], None]] = {
     "zip -r": _command("zip", "-r", "-q"),
     "7z-deflate": _command("7z", "a", "-tzip", "-mm=Deflate", "-bso0", inside=False),
     "7z-deflate64": _command("7z", "a", "-tzip", "-mm=Deflate64", "-bso0", inside=False),
+    "7z-bzip2": _command("7z", "a", "-tzip", "-mm=BZip2", "-bso0", inside=False),
+    "7z-lzma": _command("7z", "a", "-tzip", "-mm=LZMA", "-bso0", inside=False),
     "bsdtar-zip": _bsdtar,
 }
 ARCHIVER_METHODS = {  # the method each archiver must really have used (else the case tests nothing)
@@ -210,6 +212,8 @@ ARCHIVER_METHODS = {  # the method each archiver must really have used (else the
     "zip -r": 8,
     "7z-deflate": 8,
     "7z-deflate64": 9,
+    "7z-bzip2": 12,
+    "7z-lzma": 14,
     "bsdtar-zip": 8,
 }
 
