@@ -8,7 +8,7 @@ DEV_ENV := DEBUG=1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lidserver
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install demo test test-fast test-slow lint bench bench-web worker beat serve chromium clean
+.PHONY: install demo test test-fast test-slow lint bench bench-web worker beat serve chromium archivers clean
 
 $(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml evaluation/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ install: $(STAMP)
 # Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium; it downloads nothing).
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+# Debian's archivers for the producer matrix (tests/evaluation_tests/test_producers.py): zip, 7z, bsdtar.
+archivers:
+	@command -v zip >/dev/null && command -v 7z >/dev/null && command -v bsdtar >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq zip p7zip-full libarchive-tools >/dev/null; }
 
 # The demo: SQLite, tasks run in-process, synthetic LID data; serves on http://127.0.0.1:8000.
 demo: $(STAMP)
@@ -37,13 +42,13 @@ lint: $(STAMP)
 
 # Every test: lint, the scoring core's doctests, unit, integration (real PostgreSQL, Redis and a
 # Celery worker), browser and the slow tier. CI (.ci/run) calls exactly this.
-test: $(STAMP) chromium lint
+test: $(STAMP) chromium archivers lint
 	$(PY) -m pytest --doctest-modules evaluation -q -p no:django -p no:cacheprovider
 	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
 		$(PY) -m pytest tests
 
 # Only the fast tiers (no real worker, no browser, no slow tier).
-test-fast: $(STAMP)
+test-fast: $(STAMP) archivers
 	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
 		$(PY) -m pytest tests -m "not integration and not browser and not slow"
 

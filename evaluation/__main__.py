@@ -1,13 +1,19 @@
 """Command line: ``python -m evaluation {score,check,pack,synth,warm-up} ...`` (run with ``-h`` for help).
 
 Exit status: 0 on success, 2 when the archive is refused (its message on stderr, and with
-``--json`` also ``{"code", "message"}`` on stdout), 1 when the ground truth or the command is wrong.
+``--json`` also ``{"code", "message"}`` on stdout), 1 when the ground truth or the command is wrong
+(a file that cannot be read included; one line on stderr, never a traceback).
+
+With ``--json``, a figure that is undefined (NaN: a mean over no scored class, an interval over
+no scored pixel) is written as ``null``, never as the non-standard ``NaN``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -65,8 +71,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None (JSON's ``null``).
+
+    Examples
+    --------
+    >>> json_safe({"ci": [float("nan"), 0.5], "x": (float("inf"),)})
+    {'ci': [None, 0.5], 'x': [None]}
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    return value
+
+
 def _print_json(payload: dict[str, Any]) -> None:
-    print(json.dumps(payload, allow_nan=False))
+    print(json.dumps(json_safe(payload), allow_nan=False))
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -88,6 +111,8 @@ def _score(args: argparse.Namespace) -> int:
         _print_json(payload)
     else:
         print(summary(spec, metrics, result.image_count))
+        for advice in (metrics.get("diagnosis") or {}).get("advice", []):
+            print(f"\nAdvice: {advice['message']}")
         if interval is not None:
             print(
                 f"\n95% bootstrap interval of the {spec.key_metric}: {100 * interval[0]:.2f} .. {100 * interval[1]:.2f}"
@@ -97,29 +122,40 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    expected = None
+    expected = shape_of = None
     if args.gt:
-        expected = open_ground_truth(args.gt, args.track).names
-    listing = check_archive(args.pred, expected_names=expected, limits=ArchiveLimits())
+        truth = open_ground_truth(args.gt, args.track)
+        expected, shape_of = truth.names, truth.shape_of
+    listing = check_archive(args.pred, expected_names=expected, limits=ArchiveLimits(), shape_of=shape_of)
     if args.json:
         _print_json(
             {"ok": True, "images": len(listing.members), "folder": listing.folder, "ignored": list(listing.ignored)}
         )
     else:
-        print(f"OK: {len(listing.members):,} PNG files" + (f" in '{listing.folder}/'" if listing.folder else "") + ".")
+        count = len(listing.members)
+        files = "1 PNG file" if count == 1 else f"{count:,} PNG files"
+        print(f"OK: {files}" + (f" in '{listing.folder}/'" if listing.folder else "") + ".")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status.
 
+    Output piped into a reader that stops early (``| head``) ends the command quietly.
+
     Examples
     --------
     >>> main(["check", "--pred", "/nonexistent.zip"])
-    Traceback (most recent call last):
-    ...
-    FileNotFoundError: [Errno 2] No such file or directory: '/nonexistent.zip'
+    1
     """
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "score":
@@ -138,7 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.track, args.count, args.out, args.seed, prediction=not args.no_prediction, workers=args.workers
         )
         print(
-            f"Wrote {len(made.names):,} images to {made.gt_dir}"
+            ("Wrote 1 image" if len(made.names) == 1 else f"Wrote {len(made.names):,} images")
+            + f" to {made.gt_dir}"
             + (f", {made.pred_zip} and {made.alt_zip}." if made.pred_zip else ".")
         )
         return 0
@@ -149,6 +186,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except GroundTruthError as error:
         print(f"Ground truth problem: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        if isinstance(error, BrokenPipeError):
+            raise
+        where = f" '{error.filename}'" if error.filename else ""
+        print(f"Cannot read{where}: {error.strerror or error}.", file=sys.stderr)
         return 1
 
 

@@ -4,8 +4,9 @@
 ``numba``: compiled loops for PNG unfiltering and the per-image counting (:mod:`evaluation.jit`),
 imported on first use only, so a process that never scores (the web server) does not load it.
 ``pyspng`` (libspng): C unfiltering of PNG rows, used when numba is not installed. Without any of
-them zlib, numpy and Pillow do the work. ``LID_SCORING_NO_JIT=1`` in the environment switches
-numba off (to compare, or if its compiler misbehaves on some machine).
+them zlib, numpy and Pillow do the work. ``LID_SCORING_NO_JIT=1`` (or ``true``, ``yes``, ``on``)
+in the environment switches numba off (to compare, or if its compiler misbehaves on some
+machine); ``0``, ``false``, ``no``, ``off`` or empty leave it on.
 
 >>> set(available()) <= {"deflate", "numba", "pyspng"}
 True
@@ -37,8 +38,36 @@ crc32: Callable[..., int] = zlib.crc32 if libdeflate is None else libdeflate.crc
 adler32: Callable[..., int] = zlib.adler32 if libdeflate is None else libdeflate.adler32
 
 
+_TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})
+_FALSE = frozenset({"", "0", "false", "no", "off", "n", "f"})
+
+
+def jit_switched_off() -> bool:
+    """Whether ``LID_SCORING_NO_JIT`` says yes (a boolean; an unknown value warns and counts as yes).
+
+    Examples
+    --------
+    >>> import os
+    >>> saved = os.environ.pop("LID_SCORING_NO_JIT", None)
+    >>> values = {}
+    >>> for value in ("1", "TRUE", "0", "false", "off", ""):
+    ...     os.environ["LID_SCORING_NO_JIT"] = value
+    ...     values[value] = jit_switched_off()
+    >>> values
+    {'1': True, 'TRUE': True, '0': False, 'false': False, 'off': False, '': False}
+    >>> _ = os.environ.pop("LID_SCORING_NO_JIT")
+    >>> if saved is not None: os.environ["LID_SCORING_NO_JIT"] = saved
+    """
+    value = os.environ.get("LID_SCORING_NO_JIT", "").strip().lower()
+    if value in _FALSE:
+        return False
+    if value not in _TRUE:
+        warnings.warn(f"LID_SCORING_NO_JIT={value!r} is not a boolean; numba is switched off", stacklevel=2)
+    return True
+
+
 def _numba_version() -> str | None:
-    if os.environ.get("LID_SCORING_NO_JIT"):
+    if jit_switched_off():
         return None
     try:
         return importlib.metadata.version("numba")

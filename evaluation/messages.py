@@ -17,16 +17,32 @@ _FIXES = {
 }
 
 
-def png_problem_message(name: str, problem: PngProblem) -> str:
-    """``'<name>' <reason>. <how to fix>``.
+_MAP_HINT = "save the localization map as an 8-bit single-channel PNG of values 0..255, e.g. Image.fromarray(scores).save(path) with scores a uint8 array"
+_TRACK3_FIXES = {
+    "16-bit": "rescale the map to 0..255 first (e.g. np.round(255 * scores / scores.max()).astype(np.uint8)): "
+    "casting a 16-bit map to uint8 wraps every value above 255 around; then " + _MAP_HINT,
+    "1-bit": "which cannot hold a localization map 0..255; " + _MAP_HINT,
+}
+
+
+def png_problem_message(name: str, problem: PngProblem, spec: TrackSpec | None = None) -> str:
+    """``'<name>' <reason>. <how to fix>``; track 3 speaks of localization maps 0..255, not labels.
 
     Examples
     --------
     >>> png_problem_message("a.png", PngProblem("not_png", "is a JPEG image renamed to .png, not a PNG file"))
     "'a.png' is a JPEG image renamed to .png, not a PNG file. Save every prediction as a PNG file."
+    >>> from evaluation.tracks import TRACKS
+    >>> problem = PngProblem("unsupported_png_mode", "is a 16-bit PNG (mode L;16); ...", what="is a 16-bit PNG (mode L;16)", kind="16-bit")
+    >>> print(png_problem_message("a.png", problem, TRACKS[3]))  # doctest: +ELLIPSIS
+    'a.png' is a 16-bit PNG (mode L;16); rescale the map to 0..255 first (...): casting a 16-bit map to uint8 wraps every value above 255 around; then save the localization map as an 8-bit single-channel PNG of values 0..255, ...
     """
+    reason = problem.reason
+    if spec is not None and not spec.is_segmentation and problem.code == "unsupported_png_mode":
+        fix = _TRACK3_FIXES.get(problem.kind, _MAP_HINT)
+        reason = problem.what + (", " if problem.kind == "1-bit" else "; ") + fix
     fix = _FIXES.get(problem.code, "")
-    return f"'{name}' {problem.reason}." + (f" {fix}" if fix else "")
+    return f"'{name}' {reason}." + (f" {fix}" if fix else "")
 
 
 def size_mismatch_message(name: str, got: tuple[int, int], expected: tuple[int, int]) -> str:

@@ -20,14 +20,22 @@ two 256-bin histograms of the map (inside and outside the object) and reverse cu
     IoU(t) = I(t) / U(t), and 1 when U(t) = 0
 
 The curve is the mean of the per-image IoU(t) (each image weighs the same); the pixel-accumulated
-curve is sum I(t) / sum U(t). Peak-IoU is the curve's maximum, Peak-Threshold the smallest ``t``
-reaching it.
+curve is sum I(t) / sum U(t), 1 where the summed union is 0 (SPEC section 2). Peak-IoU is the
+curve's maximum, Peak-Threshold the smallest ``t`` reaching it, ties decided on the exact
+rational values (:func:`exact_peak`), not on the float sums.
+
+Diagnosis (advice, never part of the score): :func:`shifted_mean_iou` is the mean IoU the same
+predictions reach with every label moved by one; :func:`inverted_counts` gives the curve of
+``255 - map`` from the same counts.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +45,7 @@ from evaluation.tracks import TrackSpec
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 U8Array = npt.NDArray[np.uint8]
+CountArray = npt.NDArray[np.integer[Any]]  # int64, or uint32 per-image counts
 
 
 def joint_histogram(ground_truth: U8Array, prediction: U8Array) -> IntArray:
@@ -335,3 +344,126 @@ def peak(curve: FloatArray) -> tuple[float, int]:
     """
     threshold = int(np.argmax(curve))
     return float(curve[threshold]), threshold
+
+
+def _exact_sum(intersection: CountArray, union: CountArray) -> Fraction:
+    """Sum over images of I/U (1 where U is 0), exactly: one big common denominator, no float."""
+    numerators: dict[int, int] = {}
+    for i, u in zip(intersection.tolist(), union.tolist(), strict=True):
+        if u == 0:
+            i, u = 1, 1
+        numerators[u] = numerators.get(u, 0) + i
+    common = math.lcm(*numerators) if numerators else 1
+    return Fraction(sum(n * (common // u) for u, n in numerators.items()), common)
+
+
+def exact_peak(curve: FloatArray, intersection: CountArray, union: CountArray) -> tuple[float, int]:
+    """:func:`peak` with ties decided exactly, from the per-image counts behind the curve.
+
+    The float curve (a sum of rounded quotients) may order two thresholds whose exact mean IoUs
+    are equal. Thresholds within ``4 * images`` units in the last place of the maximum are
+    compared again exactly: the difference of their sums over the images whose counts differ
+    between them, as one fraction.
+
+    Parameters
+    ----------
+    curve : numpy.ndarray
+        ``(256,)`` mean IoU per threshold (floats).
+    intersection, union : numpy.ndarray
+        ``(images, 256)`` per-image counts ``I(t)`` and ``U(t)``.
+
+    Returns
+    -------
+    tuple
+        Peak-IoU (the curve's value at the chosen threshold) and Peak-Threshold.
+
+    Examples
+    --------
+    >>> inter = np.array([[1, 1], [1, 2]]); union = np.array([[3, 2], [6, 6]])
+    >>> curve = (inter / union).sum(axis=0) / 2  # t=0: 1/3 + 1/6 = 1/2; t=1: 1/2 + 1/3 = 5/6
+    >>> exact_peak(curve, inter, union)
+    (0.41666666666666663, 1)
+    >>> inter = np.array([[1, 0], [0, 1]]); union = np.array([[2, 2], [2, 2]])  # an exact tie
+    >>> exact_peak(np.array([0.25, 0.25 + 2**-54]), inter, union)[1]  # a float that says t=1
+    0
+    """
+    top = float(np.max(curve))
+    tolerance = 4 * max(len(intersection), 1) * math.ulp(max(top, 1e-300))
+    candidates = [int(t) for t in np.flatnonzero(curve >= top - tolerance)]
+    best = candidates[0]
+    for t in candidates[1:]:
+        differ = (intersection[:, t] != intersection[:, best]) | (union[:, t] != union[:, best])
+        gain = _exact_sum(intersection[differ, t], union[differ, t]) - _exact_sum(
+            intersection[differ, best], union[differ, best]
+        )
+        if gain > 0:
+            best = t
+    return float(curve[best]), best
+
+
+def shifted_mean_iou(confusion: IntArray, shift: int, scored_classes: Sequence[int]) -> float:
+    """The mean IoU the same predictions reach with every predicted label moved by ``shift``.
+
+    Label ``p`` becomes ``p + shift``; a label moved outside ``0..C-1`` is wrong for every class.
+    The ground truth, and so each class's pixel count, is unchanged.
+
+    Parameters
+    ----------
+    confusion : numpy.ndarray
+        ``(C, C)`` counts, rows = true class, columns = predicted label.
+    shift : int
+        ``+1`` (predictions one too low, e.g. 0-based labels for 1-based classes) or ``-1``.
+    scored_classes : sequence of int
+
+    Returns
+    -------
+    float
+        NaN if no scored class has a pixel in truth or the shifted prediction.
+
+    Examples
+    --------
+    >>> conf = np.array([[0, 0, 0], [4, 0, 0], [0, 2, 0]])  # every class predicted one too low
+    >>> shifted_mean_iou(conf, +1, [1, 2]), shifted_mean_iou(conf, -1, [1, 2])
+    (1.0, 0.0)
+    """
+    size = confusion.shape[0]
+    source = np.arange(size) - shift  # the predicted label that lands on each class
+    valid = (source >= 0) & (source < size)
+    safe = np.where(valid, source, 0)
+    true_positive = np.where(valid, confusion[np.arange(size), safe], 0)
+    predicted = np.where(valid, confusion.sum(axis=0)[safe], 0)
+    union = confusion.sum(axis=1) + predicted - true_positive
+    iou = _ratio(true_positive, union)
+    return _nanmean(iou[np.asarray(list(scored_classes), dtype=np.intp)])
+
+
+def inverted_counts(intersection: IntArray, union: IntArray) -> tuple[IntArray, IntArray]:
+    """``I(t)`` and ``U(t)`` of the inverted maps ``255 - map``, from the counts of the maps.
+
+    ``255 - map >= t`` is ``map <= 255 - t``, the complement of ``map >= 256 - t``; so
+    ``I'(t) = I(0) - I(256 - t)`` and ``U'(t) = U(0) - U(256 - t) + I(0)``, where ``I(256) = 0``
+    and ``U(256) = I(0)`` (no pixel reaches 256; the union is then the object alone).
+
+    Parameters
+    ----------
+    intersection, union : numpy.ndarray
+        ``(..., 256)`` counts from :func:`curve_counts`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+
+    Examples
+    --------
+    >>> mask = np.array([[1, 1, 0, 0]], np.uint8); score_map = np.array([[200, 100, 100, 0]], np.uint8)
+    >>> inter, union = inverted_counts(*curve_counts(threshold_histograms(mask, score_map)))
+    >>> direct = curve_counts(threshold_histograms(mask, 255 - score_map))
+    >>> bool((inter == direct[0]).all() and (union == direct[1]).all())
+    True
+    """
+    objects = intersection[..., :1]
+    beyond_i = np.concatenate([intersection, np.zeros_like(objects)], axis=-1)
+    beyond_u = np.concatenate([union, objects], axis=-1)
+    inverted_i = objects - beyond_i[..., 256:0:-1]
+    inverted_u = union[..., :1] - beyond_u[..., 256:0:-1] + objects
+    return inverted_i.astype(np.int64), inverted_u.astype(np.int64)

@@ -66,10 +66,12 @@ class PngProblem(Exception):
     'is empty'
     """
 
-    def __init__(self, code: str, reason: str) -> None:
+    def __init__(self, code: str, reason: str, *, what: str = "", kind: str = "") -> None:
         super().__init__(code, reason)
         self.code = code
         self.reason = reason
+        self.what = what or reason  # the finding alone, without the fix for a label map
+        self.kind = kind  # unsupported_png_mode: "16-bit", "1-bit", "gray" or "color"
 
 
 @dataclass(frozen=True)
@@ -204,14 +206,18 @@ def check_label_header(header: PngHeader, max_pixels: int) -> None:
     if color == 3 or (color == 0 and depth == 8):
         return
     if depth == 16:
-        what = f"a 16-bit PNG (mode {header.mode})"
+        kind, what, fix = "16-bit", f"a 16-bit PNG (mode {header.mode})", _FIX_HINT
     elif color == 0 and depth == 1:
-        what = "a 1-bit black-and-white PNG (mode '1'), which cannot hold class labels"
+        kind, what = "1-bit", "a 1-bit black-and-white PNG (mode '1')"
+        fix = "which cannot hold class labels; " + _FIX_HINT
     elif color == 0:
-        what = f"a {depth}-bit grayscale PNG"
+        kind, what, fix = "gray", f"a {depth}-bit grayscale PNG", _FIX_HINT
     else:
+        kind = "color"
         what = f"an {header.mode} PNG with {'color' if color in (2, 6) else 'alpha'} channels (a visualization?)"
-    raise PngProblem("unsupported_png_mode", f"is {what}; {_FIX_HINT}")
+        fix = _FIX_HINT
+    separator = ", " if kind == "1-bit" else "; "
+    raise PngProblem("unsupported_png_mode", f"is {what}{separator}{fix}", what=f"is {what}", kind=kind)
 
 
 def decode_png(data: bytes, max_pixels: int) -> npt.NDArray[np.uint8]:
@@ -284,7 +290,9 @@ def _image_data(data: bytes) -> tuple[bytes, bool]:
             raise PngProblem("truncated_png", f"is truncated: it ends after {end:,} bytes, before its IEND chunk")
         length, kind = struct.unpack_from(">I4s", data, position)
         if length >= 2**31 or position + 12 + length > end:
-            raise PngProblem("truncated_png", f"is truncated: its {kind!r} chunk runs past the end of the file")
+            raise PngProblem(
+                "truncated_png", f"is truncated: its {_chunk_name(kind)} chunk runs past the end of the file"
+            )
         if kind == b"IDAT":
             if idat_run_over:
                 raise PngProblem("corrupt_png", "is a damaged PNG: its image data chunks are not consecutive")
@@ -302,6 +310,19 @@ def _image_data(data: bytes) -> tuple[bytes, bool]:
     if not parts:
         raise PngProblem("corrupt_png", "is a damaged PNG: it holds no image data (IDAT)")
     return b"".join(parts), has_palette
+
+
+def _chunk_name(kind: bytes) -> str:
+    """A chunk type as text: ``IDAT``, or its bytes escaped if it is not four ASCII letters.
+
+    Examples
+    --------
+    >>> print(_chunk_name(b"IDAT"), _chunk_name(bytes([0, 255, 46, 46])))
+    IDAT '\\x00\\xff..'
+    """
+    if kind.isalpha() and kind.isascii():
+        return kind.decode("ascii")
+    return "'" + kind.decode("latin-1").encode("unicode_escape").decode("ascii") + "'"
 
 
 def _inflate(compressed: bytes, size: int) -> bytes:
@@ -353,7 +374,11 @@ def decode_png_with_pillow(data: bytes, header: PngHeader | None = None) -> npt.
     try:
         with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
             if image.mode not in ("L", "P") or image.size != (header.width, header.height):
-                raise PngProblem("unsupported_png_mode", f"decodes to mode {image.mode}; {_FIX_HINT}")
+                raise PngProblem(
+                    "unsupported_png_mode",
+                    f"decodes to mode {image.mode}; {_FIX_HINT}",
+                    what=f"decodes to mode {image.mode}",
+                )
             image.load()
             pixels: Any = np.asarray(image, dtype=np.uint8)
     except PngProblem:

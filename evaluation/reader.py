@@ -1,11 +1,20 @@
-"""Reading verified members of a checked zip archive, one at a time, into memory."""
+"""Reading verified members of a checked zip archive, one at a time, into memory.
+
+Stored, Deflate, Deflate64 (the ``inflate64`` package), bzip2 and LZMA members are read; each
+inflate stops at the size the directory declares (which :func:`evaluation.archive.check_archive`
+has held to its bound), so a member that inflates further is refused, never held in memory.
+"""
 
 from __future__ import annotations
 
+import bz2
+import lzma
 import os
+import struct
 import zipfile
 import zlib
 from types import TracebackType
+from typing import Any
 
 from evaluation import accelerators
 from evaluation.archive import _REZIP_HINT, ArchiveMember, _reject
@@ -85,7 +94,7 @@ class ArchiveReader:
         b'abcabc'
         """
         compressed = os.pread(self._descriptor, member.compressed_size, member.data_offset)
-        data = _inflate_raw(compressed, member.size) if member.method == zipfile.ZIP_DEFLATED else compressed
+        data = _decompress(member.method, compressed, member.size)
         if data is None or len(data) != member.size or _crc32(data) != member.crc:
             raise _reject(
                 "corrupt_archive",
@@ -94,6 +103,79 @@ class ArchiveReader:
                 member.name,
             )
         return data
+
+
+def _decompress(method: int, compressed: bytes, size: int) -> bytes | None:
+    """The member's bytes, at most ``size + 1`` of them (None if the data is damaged)."""
+    if method == zipfile.ZIP_STORED:
+        return compressed
+    if method == zipfile.ZIP_DEFLATED:
+        return _inflate_raw(compressed, size)
+    if method == 9:
+        return _inflate_deflate64(compressed, size)
+    decompressor: Any
+    try:
+        if method == zipfile.ZIP_BZIP2:
+            decompressor = bz2.BZ2Decompressor()
+        elif method == zipfile.ZIP_LZMA:
+            decompressor, compressed = _lzma_decompressor(compressed, size)
+        else:
+            return None
+        return bytes(decompressor.decompress(compressed, size + 1))
+    except (OSError, EOFError, ValueError, lzma.LZMAError):
+        return None
+
+
+def _lzma_decompressor(compressed: bytes, size: int) -> tuple[lzma.LZMADecompressor, bytes]:
+    """A raw LZMA1 decompressor for a zip member (APPNOTE 5.8: version, properties size, properties).
+
+    The dictionary the stream asks for (up to 4 GiB, allocated at once) is cut to the member's
+    declared size: no reference of a valid stream reaches further back than its own output.
+    """
+    if len(compressed) < 9:
+        raise ValueError("too short")
+    (properties_size,) = struct.unpack_from("<H", compressed, 2)
+    if properties_size != 5:
+        raise ValueError("unexpected LZMA properties")
+    properties, dictionary_size = compressed[4], struct.unpack_from("<I", compressed, 5)[0]
+    if properties >= 9 * 5 * 5:
+        raise ValueError("bad LZMA properties")
+    literal_context, rest = properties % 9, properties // 9
+    filters = [
+        {
+            "id": lzma.FILTER_LZMA1,
+            "dict_size": min(dictionary_size, max(4096, size + 1)),
+            "lc": literal_context,
+            "lp": rest % 5,
+            "pb": rest // 5,
+        }
+    ]
+    return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters), compressed[9:]
+
+
+# A Deflate64 code of 18 bits at least yields at most 65,538 bytes: 29,128 bytes per input byte.
+_DEFLATE64_MAX_RATIO = 29_128
+
+
+def _inflate_deflate64(compressed: bytes, size: int) -> bytes | None:
+    """Inflate Deflate64 (``inflate64`` has no output limit: it is fed small enough pieces)."""
+    import inflate64
+
+    inflater = inflate64.Inflater()
+    parts: list[bytes] = []
+    produced = position = 0
+    try:
+        while position < len(compressed) and not inflater.eof:
+            step = max(16, (size + 1 - produced) // _DEFLATE64_MAX_RATIO)
+            piece = inflater.inflate(compressed[position : position + step])
+            position += step
+            produced += len(piece)
+            parts.append(piece)
+            if produced > size:
+                return None  # longer than declared: stopped within a few hundred KiB of the bound
+    except (ValueError, RuntimeError, EOFError, OSError):
+        return None
+    return b"".join(parts) if inflater.eof else None
 
 
 def _inflate_raw(compressed: bytes, size: int) -> bytes | None:

@@ -47,7 +47,7 @@ def summary(spec: TrackSpec, metrics: dict[str, Any], images: int, *, per_class:
     >>> print(summary(TRACKS[3], {"peak_iou": 0.61234, "peak_threshold": 40, "curve": [0.5] * 256}, 2).splitlines()[3])
     | Peak-IoU | Peak-Threshold |
     """
-    lines = [f"Track {spec.number}: {spec.title}", f"{images:,} images", ""]
+    lines = [f"Track {spec.number}: {spec.title}", "1 image" if images == 1 else f"{images:,} images", ""]
     if spec.is_segmentation:
         lines += _table(
             ["Mean IoU", "Mean accuracy", "Pixel accuracy"],

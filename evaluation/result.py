@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from evaluation.metrics import iou_curve, peak, segmentation_scores
+from evaluation.diagnosis import localization_diagnosis, segmentation_diagnosis
+from evaluation.metrics import exact_peak, iou_curve, peak, segmentation_scores
 from evaluation.tracks import TrackSpec, track_spec
 from evaluation.version import SCORER_VERSION
 
@@ -56,11 +57,21 @@ def _json_number(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
 
+def _counts(values: npt.ArrayLike) -> npt.NDArray[np.integer[Any]]:
+    """Per-image track-3 counts, as ``uint32`` when they fit (half the memory of ``int64``)."""
+    array = np.asarray(values)
+    if array.size and (int(array.max()) >= 2**32 or int(array.min()) < 0):
+        return array.astype(np.int64)
+    return array.astype(np.uint32)
+
+
 class ScoreResult:
     """Scores of a set of images of one track; ``a + b`` merges disjoint shards exactly.
 
     Tracks 1-2 hold the dataset-level confusion matrix and per-image intersections and unions;
-    track 3 holds per-image IoU curves and the summed intersections and unions. Metrics are
+    track 3 holds per-image IoU curves, the summed intersections and unions and, when given, the
+    per-image counts ``intersection`` and ``union`` (``(images, 256)``: they decide ties of the
+    Peak-Threshold exactly and give the diagnosis of inverted maps). Metrics are
     computed from these sums (and, for track 3, from curves taken in image-name order), so any
     split into shards merges to exactly the result of one pass.
 
@@ -109,6 +120,13 @@ class ScoreResult:
             self.pixel_union = np.zeros(256, np.int64) if pixel_union is None else np.asarray(pixel_union, np.int64)
             if self.curves.shape != (count, 256):
                 raise ValueError("per-image curves do not match the names")
+            self.counts: tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.integer[Any]]] | None = None
+            if count == 0 and intersection is None and union is None:
+                intersection = union = np.zeros((0, 256), np.uint32)  # the empty result merges with any
+            if intersection is not None and union is not None:
+                self.counts = (_counts(intersection), _counts(union))
+                if self.counts[0].shape != (count, 256) or self.counts[1].shape != (count, 256):
+                    raise ValueError("per-image counts do not match the names")
 
     @property
     def track(self) -> int:
@@ -154,12 +172,15 @@ class ScoreResult:
                 intersection=np.concatenate([self.intersection, other.intersection]),
                 union=np.concatenate([self.union, other.union]),
             )
+        both = self.counts is not None and other.counts is not None
         return ScoreResult(
             self.spec,
             names,
             curves=np.concatenate([self.curves, other.curves]),
             pixel_intersection=self.pixel_intersection + other.pixel_intersection,
             pixel_union=self.pixel_union + other.pixel_union,
+            intersection=np.concatenate([self.counts[0], other.counts[0]]) if both else None,  # type: ignore[index]
+            union=np.concatenate([self.counts[1], other.counts[1]]) if both else None,  # type: ignore[index]
         )
 
     @staticmethod
@@ -189,7 +210,10 @@ class ScoreResult:
 
         Tracks 1-2: ``mean_iou``, ``mean_accuracy``, ``pixel_accuracy``, ``per_class_iou`` and
         ``per_class_accuracy`` (indexed by label; ``None`` for the ignored label and for classes
-        with no pixel). Track 3: ``peak_iou``, ``peak_threshold``, ``curve`` and ``curve_pixel``.
+        with no pixel). Track 3: ``peak_iou``, ``peak_threshold`` (ties decided exactly when the
+        per-image counts are held), ``curve`` and ``curve_pixel``. Both: ``diagnosis``, advice
+        that never changes the score (:mod:`evaluation.diagnosis`; ``None`` for a track-3 result
+        built without per-image counts).
 
         Examples
         --------
@@ -206,23 +230,33 @@ class ScoreResult:
             def per_class(values: FloatArray) -> list[float | None]:
                 return [None if c == hidden else _json_number(float(v)) for c, v in enumerate(values)]
 
+            mean_iou = _json_number(float(scores["mean_iou"]))  # type: ignore[arg-type]
             return {
-                "mean_iou": _json_number(float(scores["mean_iou"])),  # type: ignore[arg-type]
+                "mean_iou": mean_iou,
                 "mean_accuracy": _json_number(float(scores["mean_accuracy"])),  # type: ignore[arg-type]
                 "pixel_accuracy": _json_number(float(scores["pixel_accuracy"])),  # type: ignore[arg-type]
                 "per_class_iou": per_class(scores["iou"]),  # type: ignore[arg-type]
                 "per_class_accuracy": per_class(scores["accuracy"]),  # type: ignore[arg-type]
+                "diagnosis": segmentation_diagnosis(self.spec, self.confusion, mean_iou),
             }
         if not self.names:
-            return {"peak_iou": None, "peak_threshold": None, "curve": [], "curve_pixel": []}
+            return {"peak_iou": None, "peak_threshold": None, "curve": [], "curve_pixel": [], "diagnosis": None}
         order = sorted(range(len(self.names)), key=self.names.__getitem__)
         curve = self.curves[order].sum(axis=0) / len(order)
-        peak_iou, peak_threshold = peak(curve)
+        if self.counts is None:
+            peak_iou, peak_threshold = peak(curve)
+            diagnosis = None
+        else:
+            in_order = order == list(range(len(order)))  # as score_archive builds it: no copy
+            intersection, union = (c if in_order else c[order] for c in self.counts)
+            peak_iou, peak_threshold = exact_peak(curve, intersection, union)
+            diagnosis = localization_diagnosis(intersection, union, peak_iou)
         return {
             "peak_iou": peak_iou,
             "peak_threshold": peak_threshold,
             "curve": [float(v) for v in curve],
             "curve_pixel": [float(v) for v in iou_curve(self.pixel_intersection, self.pixel_union)],
+            "diagnosis": diagnosis,
         }
 
     @property

@@ -82,7 +82,7 @@ def score_archive(
     truth = ground_truth if isinstance(ground_truth, GroundTruth) else open_ground_truth(ground_truth, spec.number)
     if truth.track != spec.number:
         raise GroundTruthError(f"the ground truth is for track {truth.track}, not track {spec.number}")
-    listing = check_archive(pred_zip, expected_names=truth.names, limits=limits)
+    listing = check_archive(pred_zip, expected_names=truth.names, limits=limits, shape_of=truth.shape_of)
     wanted = truth.names if names is None else sorted(set(names))
     unknown = set(wanted).difference(listing.members)
     if unknown:
@@ -108,7 +108,9 @@ def _score_members(
     names = [m.image_id for m in members]
     seg = SegmentationAccumulator(spec) if spec.is_segmentation else None
     count = len(members)
-    intersections = np.zeros((count, spec.num_classes) if seg else (0, 0), np.int64)
+    # track 3 keeps per-image I(t), U(t) (exact Peak-Threshold ties, diagnosis): uint32 when they fit
+    compact = seg is None and limits.max_pixels < 2**32
+    intersections = np.zeros((count, spec.num_classes if seg else 256), np.uint32 if compact else np.int64)
     unions = np.zeros_like(intersections)
     curves = np.zeros((0, 0) if seg else (count, 256), np.float64)
     pixel_inter = np.zeros(256, np.int64)
@@ -125,11 +127,20 @@ def _score_members(
             else:
                 curve, inter, union = localization_image(truth.mask_bits(member.image_id), prediction, packed=True)
                 curves[i] = curve
+                intersections[i], unions[i] = inter, union
                 pixel_inter += inter
                 pixel_union += union
     if seg is not None:
         return ScoreResult(spec, names, confusion=seg.confusion(), intersection=intersections, union=unions)
-    return ScoreResult(spec, names, curves=curves, pixel_intersection=pixel_inter, pixel_union=pixel_union)
+    return ScoreResult(
+        spec,
+        names,
+        curves=curves,
+        pixel_intersection=pixel_inter,
+        pixel_union=pixel_union,
+        intersection=intersections,
+        union=unions,
+    )
 
 
 def _read_prediction(
@@ -148,7 +159,7 @@ def _read_prediction(
         prediction = decode_png(data, limits.max_pixels)
     except PngProblem as problem:
         raise SubmissionFormatError(
-            problem.code, png_problem_message(member.name, problem), member=member.name
+            problem.code, png_problem_message(member.name, problem, spec), member=member.name
         ) from None
     if spec.is_segmentation and int(prediction.max()) >= spec.num_classes:
         raise SubmissionFormatError(
@@ -224,10 +235,13 @@ def _concatenate(spec: TrackSpec, parts: list[ScoreResult]) -> ScoreResult:
             intersection=np.concatenate([p.intersection for p in parts]),
             union=np.concatenate([p.union for p in parts]),
         )
+    counted = all(p.counts is not None for p in parts)
     return ScoreResult(
         spec,
         names,
         curves=np.concatenate([p.curves for p in parts]),
         pixel_intersection=sum((p.pixel_intersection for p in parts), np.zeros(256, np.int64)),
         pixel_union=sum((p.pixel_union for p in parts), np.zeros(256, np.int64)),
+        intersection=np.concatenate([p.counts[0] for p in parts]) if counted else None,  # type: ignore[index]
+        union=np.concatenate([p.counts[1] for p in parts]) if counted else None,  # type: ignore[index]
     )

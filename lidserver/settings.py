@@ -125,7 +125,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=2 * 2**30)
 ARCHIVE_MAX_MEMBERS = env.int("ARCHIVE_MAX_MEMBERS", default=50_000)
 ARCHIVE_MAX_UNCOMPRESSED_BYTES = env.int("ARCHIVE_MAX_UNCOMPRESSED_BYTES", default=8 * 2**30)
-ARCHIVE_MAX_RATIO = env.float("ARCHIVE_MAX_RATIO", default=200.0)
+# A member may inflate to what a PNG of its ground-truth image needs plus this budget for other
+# chunks (evaluation.ArchiveLimits.member_bound); never limited by compression ratio.
+ARCHIVE_PNG_EXTRA_BYTES = env.int("ARCHIVE_PNG_EXTRA_BYTES", default=2**20)
 ARCHIVE_MAX_PIXELS = env.int("ARCHIVE_MAX_PIXELS", default=40_000_000)
 MAX_DECLARED_PARAMETERS = 150_000_000
 # Verification: how many ranks of each closed test board are asked for their inference code, and

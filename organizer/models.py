@@ -52,6 +52,7 @@ class RescoreItem(models.Model):
     new_metrics = models.JSONField(null=True, blank=True)
     new_per_class = models.JSONField(null=True, blank=True)
     new_curve = models.JSONField(null=True, blank=True)
+    new_diagnosis = models.JSONField(null=True, blank=True)
     new_ci_low = models.FloatField(null=True, blank=True)
     new_ci_high = models.FloatField(null=True, blank=True)
     new_per_image_stats = models.CharField(max_length=255, blank=True, help_text="Relative to MEDIA_ROOT.")

@@ -37,7 +37,17 @@ from submissions.models import Status, Submission
 
 logger = logging.getLogger(__name__)
 COMPUTE_TASK = "organizer.tasks.compute_rescore_run"
-_NEW_FIELDS = ("score", "metrics", "per_class", "curve", "ci_low", "ci_high", "scorer_version", "ground_truth_checksum")
+_NEW_FIELDS = (
+    "score",
+    "metrics",
+    "per_class",
+    "curve",
+    "diagnosis",
+    "ci_low",
+    "ci_high",
+    "scorer_version",
+    "ground_truth_checksum",
+)
 
 
 def rescore_submissions(*, phase: Phase | None = None, submission: Submission | None = None) -> QuerySet[Submission]:

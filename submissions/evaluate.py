@@ -47,6 +47,7 @@ class Evaluation:
     per_image_stats: str  # the storage name of the per-image statistics (.npz)
     scorer_version: str
     ground_truth_checksum: str
+    diagnosis: dict[str, Any] | None = None  # advice that never changes the score (evaluation.diagnosis)
 
     def fields(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -57,7 +58,7 @@ def archive_limits() -> evaluation.ArchiveLimits:
     return evaluation.ArchiveLimits(
         max_members=settings.ARCHIVE_MAX_MEMBERS,
         max_total_uncompressed=settings.ARCHIVE_MAX_UNCOMPRESSED_BYTES,
-        max_ratio=settings.ARCHIVE_MAX_RATIO,
+        png_extra_bytes=settings.ARCHIVE_PNG_EXTRA_BYTES,
         max_pixels=settings.ARCHIVE_MAX_PIXELS,
     )
 
@@ -97,7 +98,9 @@ def submission_evaluate(*, submission: Any, stats_name: str) -> Evaluation:
         checksum = getattr(ground_truth, "checksum", "") or ""
     finally:
         ground_truth.close()
-    aggregates, per_class, curve = split_metrics(dict(result.metrics()))
+    metrics = dict(result.metrics())
+    diagnosis = metrics.pop("diagnosis", None)
+    aggregates, per_class, curve = split_metrics(metrics)
     score = aggregates.get(track.key_metric)
     if score is None:
         raise KeyMetricUndefined(f"{track.key_metric} is undefined for this ground truth and prediction: {aggregates}")
@@ -113,6 +116,7 @@ def submission_evaluate(*, submission: Any, stats_name: str) -> Evaluation:
         metrics=aggregates,
         per_class=per_class,
         curve=curve,
+        diagnosis=diagnosis,
         ci_low=finite(low),
         ci_high=finite(high),
         per_image_stats=stored,

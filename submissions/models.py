@@ -88,6 +88,12 @@ class Submission(models.Model):
     metrics = models.JSONField(default=dict, blank=True, help_text="Aggregate metrics, fractions in [0, 1].")
     per_class = models.JSONField(null=True, blank=True, help_text='Tracks 1-2: {"iou": [...], "accuracy": [...]}.')
     curve = models.JSONField(null=True, blank=True, help_text='Track 3: {"mean": [256], "pixel": [256]}.')
+    diagnosis = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Advice on common silent mistakes (evaluation.diagnosis: labels shifted by one, inverted "
+        "maps), with the figure the predictions would reach; it never changes the score.",
+    )
     per_image_stats = models.FileField(upload_to=submission_stats_path, max_length=255, blank=True)
     ci_low = models.FloatField(null=True, blank=True, help_text="95% bootstrap interval of the key metric.")
     ci_high = models.FloatField(null=True, blank=True)

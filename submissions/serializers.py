@@ -62,6 +62,13 @@ class SubmissionSerializer(serializers.Serializer):
     metrics = MetricsField()
     per_class = serializers.DictField(allow_null=True, help_text='Tracks 1-2: {"iou": [...], "accuracy": [...]}.')
     curve = serializers.DictField(allow_null=True, help_text='Track 3: {"mean": [256 values], "pixel": [256]}.')
+    diagnosis = serializers.DictField(
+        allow_null=True,
+        help_text="Advice on a scored submission; never changes the score. Tracks 1-2: "
+        '{"mean_iou_labels_plus_one", "mean_iou_labels_minus_one", "advice": [...]}; track 3: '
+        '{"peak_iou_inverted", "peak_threshold_inverted", "advice": [...]}; each advice '
+        '{"code", "would_reach", "message"} (and "shift" for labels_shifted). Null until scored.',
+    )
     ci = serializers.SerializerMethodField()
     error_code = serializers.CharField()
     error_message = serializers.CharField()

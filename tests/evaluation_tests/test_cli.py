@@ -120,3 +120,67 @@ def test_synthetic_data_is_deterministic(tmp_path: Path, track: int) -> None:
     make_synthetic(track, 4, tmp_path / "b", seed=3, workers=2)
     make_synthetic(track, 4, tmp_path / "c", seed=4)
     assert digest(tmp_path / "a") == digest(tmp_path / "b") != digest(tmp_path / "c")
+
+
+# --- robustness: what a user sees for odd input ----------------------------------------------------
+
+
+def test_score_json_with_ci_on_a_split_whose_ground_truth_is_all_ignored(tmp_path: Path) -> None:
+    import zipfile
+
+    import numpy as np
+    from PIL import Image
+
+    gt = tmp_path / "gt"
+    gt.mkdir()
+    Image.fromarray(np.full((4, 5), 255, np.uint8)).save(gt / "a.png")
+    buffer_path = tmp_path / "pred.zip"
+    Image.fromarray(np.zeros((4, 5), np.uint8)).save(tmp_path / "a.png")
+    with zipfile.ZipFile(buffer_path, "w") as archive:
+        archive.write(tmp_path / "a.png", "a.png")
+    done = run("score", "--track", "1", "--gt", str(gt), "--pred", str(buffer_path), "--json", "--ci")
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert (payload["mean_iou"], payload["mean_accuracy"], payload["pixel_accuracy"]) == (None, None, None)
+    assert payload["ci"] == [None, None]
+    assert payload["per_class_iou"] == [None] * 201
+
+
+@pytest.mark.parametrize("command", ["check", "score"])
+def test_a_missing_archive_is_one_line_not_a_traceback(made: Path, command: str) -> None:
+    extra = ["--track", "3", "--gt", str(made / "store")] if command == "score" else []
+    done = run(command, "--pred", "/missing.zip", *extra)
+    assert done.returncode == 1
+    assert done.stderr == "Cannot read '/missing.zip': No such file or directory.\n"
+
+
+def test_check_says_one_file_in_the_singular(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "one.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("preds/a.png", b"x")
+    done = run("check", "--pred", str(path))
+    assert (done.returncode, done.stdout) == (0, "OK: 1 PNG file in 'preds/'.\n")
+
+
+@pytest.mark.parametrize(
+    ("value", "numba_on"), [("0", True), ("false", True), ("", True), ("1", False), ("yes", False)]
+)
+def test_lid_scoring_no_jit_is_a_boolean(value: str, numba_on: bool) -> None:
+    code = "from evaluation import accelerators; print(accelerators.jit() is not None, 'numba' in accelerators.available())"
+    env = {**os.environ, "LID_SCORING_NO_JIT": value}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == [str(numba_on), str(numba_on)], done.stderr
+
+
+def test_json_piped_into_head_ends_quietly(made: Path) -> None:
+    command = (
+        f"{sys.executable} -m evaluation score --track 3 --gt {made / 'store'} --pred {made / 'pred.zip'} --json"
+        " | head -c 20"
+    )
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.stdout == '{"track": 3, "images'
+    assert done.stderr == ""

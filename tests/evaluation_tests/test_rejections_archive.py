@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evaluation import ArchiveLimits, check_archive, score_archive
+from evaluation import DEFAULT_LIMITS, ArchiveLimits, check_archive, score_archive
 
 from .builders import Entry, build_zip, pillow_png
 from .rejection_cases import SHAPES, entries_for, good_members, refused, write
@@ -62,11 +62,18 @@ def test_encrypted_member(gt_dir: Path, tmp_path: Path) -> None:
     refused(gt_dir, write(tmp_path, build_zip(entries)), "encrypted_archive", "img_b.png", "without a password")
 
 
-@pytest.mark.parametrize(("method", "name"), [(9, "Deflate64"), (12, "bzip2"), (14, "LZMA"), (93, "Zstandard")])
+@pytest.mark.parametrize(("method", "name"), [(93, "Zstandard"), (98, "PPMd"), (20, "method 20")])
 def test_unsupported_compression(gt_dir: Path, tmp_path: Path, method: int, name: str) -> None:
     entries = entries_for(good_members())
     entries[0].method = entries[0].local_method = method
-    refused(gt_dir, write(tmp_path, build_zip(entries)), "unsupported_compression", name, "Deflate")
+    refused(
+        gt_dir,
+        write(tmp_path, build_zip(entries)),
+        "unsupported_compression",
+        f"'img_a.png' is compressed with {name}",
+        "stored, Deflate, Deflate64, bzip2 and LZMA are",
+        "zip -r predictions.zip .",
+    )
 
 
 @pytest.mark.parametrize(
@@ -77,8 +84,10 @@ def test_unsupported_compression(gt_dir: Path, tmp_path: Path, method: int, name
         "/img_a.png",
         "C:/img_a.png",
         "c:img_a.png",
-        "p\\img_a.png",
-        "./img_a.png",
+        "C:\\p\\img_a.png",
+        "..\\img_a.png",
+        "\\\\server\\img_a.png",
+        "p/./img_a.png",
         "p//img_a.png",
     ],
 )
@@ -177,17 +186,29 @@ def test_member_size(gt_dir: Path, tmp_path: Path) -> None:
     )
 
 
-def test_compression_ratio_of_a_member(gt_dir: Path, tmp_path: Path) -> None:
-    content = good_members() | {"__MACOSX/bomb": bytes(10_000_000)}
+def test_a_bomb_among_the_predictions_is_refused_by_its_ground_truth_size(gt_dir: Path, tmp_path: Path) -> None:
+    # 10 MB of zeros under a prediction's name: an 8 x 6 PNG never needs more than about 1 MiB.
+    content = good_members() | {"img_a.png": bytes(10_000_000)}
     refused(
-        gt_dir, write(tmp_path, content), "compression_ratio_too_high", "__MACOSX/bomb", "times its compressed size"
+        gt_dir,
+        write(tmp_path, content),
+        "member_too_large",
+        "'img_a.png' declares 10,000,000 bytes once inflated",
+        "ground-truth size (8 x 6 pixels)",
+        f"at most {DEFAULT_LIMITS.member_bound(6, 8):,} bytes",
     )
 
 
-def test_compression_ratio_declared_by_a_lying_directory(gt_dir: Path, tmp_path: Path) -> None:
+def test_a_bomb_declared_by_a_lying_directory(gt_dir: Path, tmp_path: Path) -> None:
     entries = entries_for(good_members())
     entries[0].size = 200_000_000  # the directory claims 200 MB from a few hundred bytes
-    refused(gt_dir, write(tmp_path, build_zip(entries)), "compression_ratio_too_high", "img_a.png")
+    refused(gt_dir, write(tmp_path, build_zip(entries)), "member_too_large", "'img_a.png' declares 200,000,000 bytes")
+
+
+def test_ignored_files_are_never_inflated_so_their_size_only_counts_in_the_total(gt_dir: Path, tmp_path: Path) -> None:
+    content = good_members() | {"__MACOSX/._bomb": bytes(10_000_000)}
+    assert score_archive(1, gt_dir, write(tmp_path, content)).image_count == 3
+    refused(gt_dir, tmp_path / "pred.zip", "archive_too_large", limits=ArchiveLimits(max_total_uncompressed=9_999_999))
 
 
 def test_several_folders(gt_dir: Path, tmp_path: Path) -> None:

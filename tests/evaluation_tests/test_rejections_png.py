@@ -60,6 +60,15 @@ def test_truncated_png(gt_dir: Path, tmp_path: Path) -> None:
     )
 
 
+def test_truncated_png_names_its_chunk_as_text(gt_dir: Path, tmp_path: Path) -> None:
+    data = pillow_png(np.arange(48, dtype=np.uint8).reshape(6, 8))
+    error = refused(gt_dir, write(tmp_path, with_member("img_a.png", data[:-20])), "truncated_png")
+    assert error.message == (
+        "'img_a.png' is truncated: its IDAT chunk runs past the end of the file. "
+        "Write the file again and create the archive again."
+    )
+
+
 def test_png_without_iend(gt_dir: Path, tmp_path: Path) -> None:
     data = png_bytes(np.ones((6, 8), np.uint8), iend=False)
     refused(gt_dir, write(tmp_path, with_member("img_a.png", data)), "truncated_png", "before its IEND chunk")
@@ -167,3 +176,31 @@ def test_every_code_is_tested() -> None:
     source = "".join(p.read_text() for p in Path(__file__).parent.glob("test_rejections_*.py"))
     untested = [code for code in ERROR_CODES if f'"{code}"' not in source]
     assert not untested
+
+
+@pytest.mark.parametrize(
+    ("depth", "color", "expected"),
+    [
+        (16, 0, "'m.png' is a 16-bit PNG (mode L;16); rescale the map to 0..255 first"),
+        (1, 0, "'m.png' is a 1-bit black-and-white PNG (mode '1'), which cannot hold a localization map 0..255; "),
+        (
+            4,
+            0,
+            "'m.png' is a 4-bit grayscale PNG; save the localization map as an 8-bit single-channel PNG of values 0..255",
+        ),
+        (8, 4, "'m.png' is an LA PNG with alpha channels (a visualization?); save the localization map"),
+    ],
+)
+def test_track3_mode_messages_speak_of_a_localization_map(depth: int, color: int, expected: str) -> None:
+    from evaluation import TRACKS
+    from evaluation.messages import png_problem_message
+    from evaluation.png import PngHeader, PngProblem, check_label_header
+
+    with pytest.raises(PngProblem) as caught:
+        check_label_header(PngHeader(4, 3, depth, color, False), max_pixels=100)
+    message = png_problem_message("m.png", caught.value, TRACKS[3])
+    assert message.startswith(expected) and "label" not in message, message
+    if depth == 16:
+        assert "casting a 16-bit map to uint8 wraps every value above 255 around" in message
+    # tracks 1-2 keep speaking of labels
+    assert "label map" in png_problem_message("m.png", caught.value, TRACKS[1])

@@ -30,7 +30,7 @@ def test_case_ids_are_unique_and_cover_the_issue():
         "overlapping_entries",
         "symlink_to_etc_passwd",
         "encrypted_member",
-        "deflate64_member",
+        "zstandard_member",
         "png_declares_20000x20000",
         "empty_archive",
     ):
@@ -73,11 +73,11 @@ def test_raw_nul_name_survives_in_both_headers():
     assert data.count(b"evil\x00.png") == 2
 
 
-def test_encrypted_and_deflate64_flags_are_set():
+def test_encrypted_and_zstandard_flags_are_set():
     encrypted = zipfile.ZipFile(io.BytesIO(build("encrypted_member"))).getinfo(FIRST)
     assert encrypted.flag_bits & 0x1
-    deflate64 = zipfile.ZipFile(io.BytesIO(build("deflate64_member"))).getinfo(FIRST)
-    assert deflate64.compress_type == 9
+    zstandard = zipfile.ZipFile(io.BytesIO(build("zstandard_member"))).getinfo(FIRST)
+    assert zstandard.compress_type == 93
 
 
 def test_png_header_declares_20000_by_20000_in_a_few_hundred_bytes():

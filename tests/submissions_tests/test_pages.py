@@ -369,6 +369,7 @@ def test_status_json_is_the_contract_body(alice_page: Client, phase: Any, team: 
         "metrics": {"mean_iou": 0.25, "mean_accuracy": 0.5, "pixel_accuracy": 0.98765},
         "per_class": {"iou": [0.25], "accuracy": [0.5]},
         "curve": None,
+        "diagnosis": None,
         "ci": None,
         "error_code": "",
         "error_message": "",

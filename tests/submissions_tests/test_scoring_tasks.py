@@ -276,3 +276,44 @@ def test_requeue_sends_uploads_whose_task_never_reached_the_broker(
     assert dict(Submission.objects.values_list("pk", "status")) == {old.pk: Status.QUEUED, fresh.pk: Status.UPLOADED}
     assert [call["submission_id"] for call in enqueued] == [old.pk]
     assert "stuck in uploaded" in Submission.objects.get(pk=old.pk).staff_log
+
+
+@pytest.mark.django_db
+def test_labels_shifted_by_one_are_stored_as_advice_shown_by_the_api_and_the_page(
+    run: Any, client: Any, phase: Any, team: Any, member: Any, ground_truth: Any, enqueued: list
+) -> None:
+    # Every label one too high (255, ignored, becomes 0): every scored pixel is wrong, mean IoU 0;
+    # moved down by one, the same predictions are right everywhere: 1.0.
+    shifted = {name: [[(v + 1) % 256 for v in row] for row in rows] for name, rows in GT.items()}
+    sub = submit(phase, team, member, shifted)
+    assert run(score_submission, submission_id=sub.pk) == Status.SCORED
+    sub.refresh_from_db()
+    assert sub.score == 0.0 and "diagnosis" not in sub.metrics
+    message = (
+        "The predicted labels look shifted by one (mmsegmentation's reduce_zero_label left on, or 1-based "
+        "predictions for 0-based classes): with every label moved down by one, the same predictions would reach "
+        "a mean IoU of 100.00% instead of 0.00%. Check how your classes are numbered (track 1: 0..200) before "
+        "writing the PNGs."
+    )
+    expected = {
+        "mean_iou_labels_plus_one": 0.0,
+        "mean_iou_labels_minus_one": 1.0,
+        "advice": [{"code": "labels_shifted", "shift": -1, "would_reach": 1.0, "message": message}],
+    }
+    assert sub.diagnosis == expected
+    assert client.get(f"/api/submissions/{sub.pk}/").json()["diagnosis"] == expected
+    client.force_login(member)
+    page = client.get(f"/submissions/{sub.pk}/").content.decode()
+    assert 'id="diagnosis"' in page and message.replace("'", "&#x27;") in page
+
+
+@pytest.mark.django_db
+def test_a_right_submission_gets_no_advice_block(
+    run: Any, client: Any, phase: Any, team: Any, member: Any, ground_truth: Any, enqueued: list
+) -> None:
+    sub = submit(phase, team, member, PRED)
+    run(score_submission, submission_id=sub.pk)
+    sub.refresh_from_db()
+    assert sub.diagnosis["advice"] == []
+    client.force_login(member)
+    assert 'id="diagnosis"' not in client.get(f"/submissions/{sub.pk}/").content.decode()

@@ -83,6 +83,7 @@ def test_accepted_upload_is_queued_stored_and_enqueued_after_commit(
         "metrics": {},
         "per_class": None,
         "curve": None,
+        "diagnosis": None,
         "ci": None,
         "error_code": "",
         "error_message": "",
