@@ -7,7 +7,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts import services
 from accounts.models import Team
@@ -21,10 +20,11 @@ from accounts.serializers import (
     TokenSerializer,
 )
 from challenges.selectors import challenge_get
+from lidserver.api import ApiView
 from lidserver.errors import ApplicationError
 
 
-class TokenApi(APIView):
+class TokenApi(ApiView):
     """POST {username, password} -> {"token"}; DELETE revokes the caller's token."""
 
     def get_authenticators(self):  # type: ignore[no-untyped-def]
@@ -59,7 +59,7 @@ class TokenApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeApi(APIView):
+class MeApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(responses={200: MeSerializer})
@@ -74,7 +74,7 @@ def _team_response(request: Request, team: Team, status_code: int = status.HTTP_
     return Response(TeamSerializer(team, context={"request": request}).data, status=status_code)
 
 
-class TeamCreateApi(APIView):
+class TeamCreateApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=TeamCreateSerializer, responses={201: TeamSerializer})
@@ -86,7 +86,7 @@ class TeamCreateApi(APIView):
         return _team_response(request, team, status.HTTP_201_CREATED)
 
 
-class TeamDetailApi(APIView):
+class TeamDetailApi(ApiView):
     """Members (and organizers) see the whole team; anyone else gets 404, as for a missing id."""
 
     permission_classes = [permissions.IsAuthenticated]
@@ -96,7 +96,7 @@ class TeamDetailApi(APIView):
         return _team_response(request, team_get_visible(team_id=team_id, user=request.user))
 
 
-class TeamJoinApi(APIView):
+class TeamJoinApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=TeamJoinSerializer, responses={200: TeamSerializer})
@@ -107,7 +107,7 @@ class TeamJoinApi(APIView):
         return _team_response(request, team)
 
 
-class TeamLeaveApi(APIView):
+class TeamLeaveApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None})
@@ -117,7 +117,7 @@ class TeamLeaveApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class TeamMemberApi(APIView):
+class TeamMemberApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=None, responses={200: TeamSerializer})
@@ -127,7 +127,7 @@ class TeamMemberApi(APIView):
         return _team_response(request, team)
 
 
-class TeamInviteCodeApi(APIView):
+class TeamInviteCodeApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=None, responses={200: TeamSerializer})

@@ -12,10 +12,10 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from leaderboard.exports import FORMATS, leaderboard_export
 from leaderboard.selectors import board_check_visible, board_choice, leaderboard_rows, phase_for_board
+from lidserver.api import ApiView
 
 BOARD_PARAM = OpenApiParameter("board", str, enum=["official", "post"], description="Default: official.")
 
@@ -27,7 +27,7 @@ def _visible_phase(request: Request, slug: str, number: int, split: str) -> tupl
     return phase, board
 
 
-class LeaderboardApi(APIView):
+class LeaderboardApi(ApiView):
     """A board, best first: rank, team, uploader, metrics (fractions), 95% interval, verification."""
 
     permission_classes = [permissions.AllowAny]
@@ -58,7 +58,7 @@ class _FormatIsOurs(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class LeaderboardExportApi(APIView):
+class LeaderboardExportApi(ApiView):
     """The board as a file: ``?format=csv|json|md|tex`` (Markdown and LaTeX in the report's shape)."""
 
     permission_classes = [permissions.AllowAny]

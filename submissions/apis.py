@@ -10,10 +10,10 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
 from accounts.selectors import team_of_user
 from challenges.selectors import challenge_get, phase_get, track_get
+from lidserver.api import ApiView
 from lidserver.errors import ApplicationError
 from submissions.selectors import (
     representative_ids,
@@ -33,7 +33,7 @@ from submissions.services import submission_create, submission_set_representativ
 _ERRORS = {code: ErrorSerializer for code in (400, 403, 404, 409, 413, 507)}
 
 
-def _page(view: APIView, request: Request, submissions: Any) -> Response:
+def _page(view: ApiView, request: Request, submissions: Any) -> Response:
     paginator = LimitOffsetPagination()
     page = paginator.paginate_queryset(submissions, request, view=view) or []
     reps = representative_ids(page)
@@ -42,7 +42,7 @@ def _page(view: APIView, request: Request, submissions: Any) -> Response:
     )
 
 
-class PhaseSubmissionsApi(APIView):
+class PhaseSubmissionsApi(ApiView):
     """The caller's team's submissions in one phase (GET) and uploading a new one (POST, multipart)."""
 
     permission_classes = [permissions.IsAuthenticated]
@@ -94,7 +94,7 @@ class PhaseSubmissionsApi(APIView):
         return Response(submission_to_dict(sub, viewer=request.user), status=status.HTTP_201_CREATED)
 
 
-class MySubmissionsApi(APIView):
+class MySubmissionsApi(ApiView):
     """Every submission of the caller's teams, newest first."""
 
     permission_classes = [permissions.IsAuthenticated]
@@ -104,7 +104,7 @@ class MySubmissionsApi(APIView):
         return _page(self, request, submissions_for_user(user=request.user))
 
 
-class SubmissionDetailApi(APIView):
+class SubmissionDetailApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(operation_id="submission_retrieve", responses={200: SubmissionSerializer, 404: ErrorSerializer})
@@ -113,7 +113,7 @@ class SubmissionDetailApi(APIView):
         return Response(submission_to_dict(sub, viewer=request.user))
 
 
-class SubmissionRepresentativeApi(APIView):
+class SubmissionRepresentativeApi(ApiView):
     """Make this scored submission the one that represents the team on the post-challenge board."""
 
     permission_classes = [permissions.IsAuthenticated]

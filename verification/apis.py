@@ -7,8 +7,8 @@ from rest_framework import permissions, serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from lidserver.api import ApiView
 from verification import selectors, services
 from verification.models import VerificationRequest
 
@@ -39,7 +39,7 @@ class CodeUploadSerializer(serializers.Serializer):
     instructions = serializers.CharField()
 
 
-class MyVerificationRequestsApi(APIView):
+class MyVerificationRequestsApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(responses={200: VerificationRequestSerializer(many=True)})
@@ -48,7 +48,7 @@ class MyVerificationRequestsApi(APIView):
         return Response(VerificationRequestSerializer(requests, many=True).data)
 
 
-class VerificationCodeApi(APIView):
+class VerificationCodeApi(ApiView):
     """POST multipart {archive, declared_parameters, instructions}: the team's code for one request."""
 
     permission_classes = [permissions.IsAuthenticated]
