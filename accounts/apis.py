@@ -22,6 +22,7 @@ from accounts.serializers import (
 from challenges.selectors import challenge_get
 from lidserver.api import ApiView
 from lidserver.errors import ApplicationError
+from lidserver.schema import error_responses
 
 
 class TokenApi(ApiView):
@@ -51,7 +52,7 @@ class TokenApi(ApiView):
                 http_status=status.HTTP_400_BAD_REQUEST,
             )
         token = services.token_create(user=user)
-        return Response({"token": token.key})
+        return Response(TokenSerializer({"token": token.key}).data)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request) -> Response:
@@ -77,7 +78,7 @@ def _team_response(request: Request, team: Team, status_code: int = status.HTTP_
 class TeamCreateApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=TeamCreateSerializer, responses={201: TeamSerializer})
+    @extend_schema(request=TeamCreateSerializer, responses={201: TeamSerializer, **error_responses(409)})
     def post(self, request: Request, slug: str) -> Response:
         challenge = challenge_get(slug=slug)
         serializer = TeamCreateSerializer(data=request.data)
@@ -99,7 +100,7 @@ class TeamDetailApi(ApiView):
 class TeamJoinApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=TeamJoinSerializer, responses={200: TeamSerializer})
+    @extend_schema(request=TeamJoinSerializer, responses={200: TeamSerializer, **error_responses(404, 409)})
     def post(self, request: Request) -> Response:
         serializer = TeamJoinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -120,7 +121,7 @@ class TeamLeaveApi(ApiView):
 class TeamMemberApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: TeamSerializer})
+    @extend_schema(request=None, responses={200: TeamSerializer, **error_responses(400)})
     def delete(self, request: Request, team_id: int, user_id: int) -> Response:
         team = team_get_visible(team_id=team_id, user=request.user)
         team = services.team_remove_member(actor=request.user, team=team, user_id=user_id)

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework import serializers
 
 from challenges.models import Phase
+
+# The path of a phase, /challenges/{slug}/tracks/{number}/{split}/..., with examples (the docs' "Try it
+# out" and schemathesis's examples phase start from them).
+PHASE_PATH_PARAMETERS = [
+    OpenApiParameter(
+        "slug", str, OpenApiParameter.PATH, pattern=r"^[-a-zA-Z0-9_]+$", examples=[OpenApiExample("LID 2020", "lid2020")]
+    ),
+    OpenApiParameter("number", int, OpenApiParameter.PATH, examples=[OpenApiExample("Track 1", 1)]),
+    OpenApiParameter("split", str, OpenApiParameter.PATH, enum=Phase.Split.values),
+]
 
 
 class PhaseSerializer(serializers.Serializer):

@@ -6,18 +6,23 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from challenges.serializers import PHASE_PATH_PARAMETERS
 from leaderboard.exports import FORMATS, leaderboard_export
-from leaderboard.selectors import board_check_visible, board_choice, leaderboard_rows, phase_for_board
+from leaderboard.models import Board
+from leaderboard.selectors import board_check_visible, board_choice, leaderboard_document, phase_for_board
+from leaderboard.serializers import LeaderboardSerializer
 from lidserver.api import ApiView
+from lidserver.schema import error_responses
 
-BOARD_PARAM = OpenApiParameter("board", str, enum=["official", "post"], description="Default: official.")
+BOARD_PARAM = OpenApiParameter("board", str, enum=Board.values, description="Default (when left out): official.")
+FORMAT_PARAM = OpenApiParameter("format", str, enum=list(FORMATS), description="Default (when left out): csv.")
 
 
 def _visible_phase(request: Request, slug: str, number: int, split: str) -> tuple[Any, str]:
@@ -32,20 +37,13 @@ class LeaderboardApi(ApiView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[BOARD_PARAM], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[*PHASE_PATH_PARAMETERS, BOARD_PARAM],
+        responses={200: LeaderboardSerializer, **error_responses(403)},
+    )
     def get(self, request: Request, slug: str, number: int, split: str) -> Response:
         phase, board = _visible_phase(request, slug, number, split)
-        frozen = phase.frozen_at.isoformat().replace("+00:00", "Z") if phase.frozen_at else None
-        return Response(
-            {
-                "challenge": slug,
-                "track": number,
-                "split": split,
-                "board": board,
-                "frozen_at": frozen,
-                "rows": leaderboard_rows(phase=phase, board=board),
-            }
-        )
+        return Response(LeaderboardSerializer(leaderboard_document(phase=phase, board=board)).data)
 
 
 class _FormatIsOurs(BaseContentNegotiation):
@@ -58,6 +56,9 @@ class _FormatIsOurs(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+_FILE = OpenApiResponse(OpenApiTypes.STR, description="The board as a file (an attachment), best first.")
+
+
 class LeaderboardExportApi(ApiView):
     """The board as a file: ``?format=csv|json|md|tex`` (Markdown and LaTeX in the report's shape)."""
 
@@ -66,8 +67,14 @@ class LeaderboardExportApi(ApiView):
     content_negotiation_class = _FormatIsOurs
 
     @extend_schema(
-        parameters=[BOARD_PARAM, OpenApiParameter("format", str, enum=list(FORMATS), description="Default: csv.")],
-        responses={200: OpenApiTypes.STR},
+        parameters=[*PHASE_PATH_PARAMETERS, BOARD_PARAM, FORMAT_PARAM],
+        responses={
+            (200, "text/csv"): _FILE,
+            (200, "application/json"): LeaderboardSerializer,
+            (200, "text/markdown"): _FILE,
+            (200, "application/x-tex"): _FILE,
+            **error_responses(403),
+        },
     )
     def get(self, request: Request, slug: str, number: int, split: str) -> HttpResponse:
         phase, board = _visible_phase(request, slug, number, split)

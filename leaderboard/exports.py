@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from challenges.models import Phase
-from leaderboard.selectors import TRACK_COLUMNS, format_metric, leaderboard_rows
+from leaderboard.selectors import TRACK_COLUMNS, format_metric, leaderboard_document, leaderboard_rows
+from leaderboard.serializers import LeaderboardSerializer
 from lidserver.errors import ApplicationError
 
 
@@ -76,14 +77,7 @@ def _csv(phase: Phase, rows: list[dict[str, Any]]) -> str:
 
 
 def _json(phase: Phase, board: str, rows: list[dict[str, Any]]) -> str:
-    body = {
-        "challenge": phase.track.challenge.slug,
-        "track": phase.track.number,
-        "split": phase.split,
-        "board": board,
-        "frozen_at": phase.frozen_at.isoformat().replace("+00:00", "Z") if phase.frozen_at else None,
-        "rows": rows,
-    }
+    body = LeaderboardSerializer(leaderboard_document(phase=phase, board=board, rows=rows)).data
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
 

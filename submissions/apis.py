@@ -6,15 +6,16 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, permissions, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.selectors import team_of_user
 from challenges.selectors import challenge_get, phase_get, track_get
-from lidserver.api import ApiView
+from challenges.serializers import PHASE_PATH_PARAMETERS
+from lidserver.api import ApiPagination, ApiView
 from lidserver.errors import ApplicationError
+from lidserver.schema import error_responses
 from submissions.selectors import (
     representative_ids,
     submission_get_for_user,
@@ -22,24 +23,20 @@ from submissions.selectors import (
     submissions_for_team,
     submissions_for_user,
 )
-from submissions.serializers import (
-    ErrorSerializer,
-    SubmissionPageSerializer,
-    SubmissionSerializer,
-    SubmissionUploadSerializer,
-)
+from submissions.serializers import SubmissionPageSerializer, SubmissionSerializer, SubmissionUploadSerializer
 from submissions.services import submission_create, submission_set_representative
-
-_ERRORS = {code: ErrorSerializer for code in (400, 403, 404, 409, 413, 507)}
 
 
 def _page(view: ApiView, request: Request, submissions: Any) -> Response:
-    paginator = LimitOffsetPagination()
+    paginator = ApiPagination()
     page = paginator.paginate_queryset(submissions, request, view=view) or []
     reps = representative_ids(page)
-    return paginator.get_paginated_response(
-        [submission_to_dict(sub, viewer=request.user, representatives=reps) for sub in page]
-    )
+    dicts = [submission_to_dict(sub, viewer=request.user, representatives=reps) for sub in page]
+    return paginator.get_paginated_response(SubmissionSerializer(dicts, many=True).data)
+
+
+def _submission(request: Request, sub: Any, status_code: int = status.HTTP_200_OK) -> Response:
+    return Response(SubmissionSerializer(submission_to_dict(sub, viewer=request.user)).data, status=status_code)
 
 
 class PhaseSubmissionsApi(ApiView):
@@ -58,7 +55,11 @@ class PhaseSubmissionsApi(ApiView):
         phase = phase_get(track=track_get(challenge=challenge, number=number), split=split)
         return phase, team_of_user(user=request.user, challenge=challenge)
 
-    @extend_schema(operation_id="phase_submissions_list", responses={200: SubmissionPageSerializer})
+    @extend_schema(
+        operation_id="phase_submissions_list",
+        parameters=[*PHASE_PATH_PARAMETERS, *ApiPagination.schema_parameters()],
+        responses={200: SubmissionPageSerializer},
+    )
     def get(self, request: Request, slug: str, number: int, split: str) -> Response:
         phase, team = self._phase_and_team(request, slug, number, split)
         subs = submissions_for_team(team=team, phase=phase) if team is not None else []
@@ -66,8 +67,9 @@ class PhaseSubmissionsApi(ApiView):
 
     @extend_schema(
         operation_id="phase_submissions_create",
+        parameters=PHASE_PATH_PARAMETERS,
         request={"multipart/form-data": SubmissionUploadSerializer},
-        responses={201: SubmissionSerializer, **_ERRORS},
+        responses={201: SubmissionSerializer, **error_responses(403, 409, 507)},
     )
     def post(self, request: Request, slug: str, number: int, split: str) -> Response:
         phase, team = self._phase_and_team(request, slug, number, split)
@@ -91,7 +93,7 @@ class PhaseSubmissionsApi(ApiView):
             declared_parameters=data["declared_parameters"],
         )
         sub = submission_get_for_user(user=request.user, submission_id=sub.pk)
-        return Response(submission_to_dict(sub, viewer=request.user), status=status.HTTP_201_CREATED)
+        return _submission(request, sub, status.HTTP_201_CREATED)
 
 
 class MySubmissionsApi(ApiView):
@@ -99,7 +101,11 @@ class MySubmissionsApi(ApiView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(operation_id="my_submissions_list", responses={200: SubmissionPageSerializer})
+    @extend_schema(
+        operation_id="my_submissions_list",
+        parameters=ApiPagination.schema_parameters(),
+        responses={200: SubmissionPageSerializer},
+    )
     def get(self, request: Request) -> Response:
         return _page(self, request, submissions_for_user(user=request.user))
 
@@ -107,10 +113,9 @@ class MySubmissionsApi(ApiView):
 class SubmissionDetailApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(operation_id="submission_retrieve", responses={200: SubmissionSerializer, 404: ErrorSerializer})
+    @extend_schema(operation_id="submission_retrieve", responses={200: SubmissionSerializer})
     def get(self, request: Request, submission_id: int) -> Response:
-        sub = submission_get_for_user(user=request.user, submission_id=submission_id)
-        return Response(submission_to_dict(sub, viewer=request.user))
+        return _submission(request, submission_get_for_user(user=request.user, submission_id=submission_id))
 
 
 class SubmissionRepresentativeApi(ApiView):
@@ -121,9 +126,8 @@ class SubmissionRepresentativeApi(ApiView):
     @extend_schema(
         operation_id="submission_representative_create",
         request=None,
-        responses={200: SubmissionSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        responses={200: SubmissionSerializer, **error_responses(409)},
     )
     def post(self, request: Request, submission_id: int) -> Response:
         sub = submission_get_for_user(user=request.user, submission_id=submission_id)
-        sub = submission_set_representative(submission=sub, user=request.user)
-        return Response(submission_to_dict(sub, viewer=request.user))
+        return _submission(request, submission_set_representative(submission=sub, user=request.user))

@@ -20,7 +20,7 @@ class SubmissionTeamSerializer(serializers.Serializer):
 
 
 class SubmissionSerializer(serializers.Serializer):
-    """Documents what ``submissions.selectors.submission_to_dict`` returns (used for the schema)."""
+    """What the API answers for a submission: ``submissions.selectors.submission_to_dict`` through this."""
 
     id = serializers.IntegerField()
     challenge = serializers.CharField()
@@ -58,9 +58,3 @@ class SubmissionPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = SubmissionSerializer(many=True)
-
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    detail = serializers.JSONField(allow_null=True)

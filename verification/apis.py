@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from lidserver.api import ApiView
+from lidserver.schema import error_responses
 from verification import selectors, services
 from verification.models import VerificationRequest
 
@@ -54,7 +55,7 @@ class VerificationCodeApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=CodeUploadSerializer, responses={200: VerificationRequestSerializer})
+    @extend_schema(request=CodeUploadSerializer, responses={200: VerificationRequestSerializer, **error_responses(409)})
     def post(self, request: Request, request_id: int) -> Response:
         verification = selectors.verification_get_for_team_member(request_id=request_id, user=request.user)
         serializer = CodeUploadSerializer(data=request.data)
