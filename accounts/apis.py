@@ -121,7 +121,7 @@ class TeamLeaveApi(ApiView):
 class TeamMemberApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: TeamSerializer, **error_responses(400)})
+    @extend_schema(request=None, responses={200: TeamSerializer})
     def delete(self, request: Request, team_id: int, user_id: int) -> Response:
         team = team_get_visible(team_id=team_id, user=request.user)
         team = services.team_remove_member(actor=request.user, team=team, user_id=user_id)
