@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -40,7 +40,11 @@ class TokenApi(ApiView):
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer},
+        examples=[OpenApiExample("Credentials", {"username": "alice", "password": "your password"}, request_only=True)],
+    )
     def post(self, request: Request) -> Response:
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -78,7 +82,11 @@ def _team_response(request: Request, team: Team, status_code: int = status.HTTP_
 class TeamCreateApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=TeamCreateSerializer, responses={201: TeamSerializer, **error_responses(409)})
+    @extend_schema(
+        request=TeamCreateSerializer,
+        responses={201: TeamSerializer, **error_responses(409)},
+        examples=[OpenApiExample("A team", {"name": "Alpha Vision", "affiliation": "University of Example"}, request_only=True)],
+    )
     def post(self, request: Request, slug: str) -> Response:
         challenge = challenge_get(slug=slug)
         serializer = TeamCreateSerializer(data=request.data)
@@ -100,7 +108,11 @@ class TeamDetailApi(ApiView):
 class TeamJoinApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=TeamJoinSerializer, responses={200: TeamSerializer, **error_responses(404, 409)})
+    @extend_schema(
+        request=TeamJoinSerializer,
+        responses={200: TeamSerializer, **error_responses(404, 409)},
+        examples=[OpenApiExample("An invite code", {"invite_code": "the code from your captain's link"}, request_only=True)],
+    )
     def post(self, request: Request) -> Response:
         serializer = TeamJoinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
