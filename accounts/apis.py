@@ -85,7 +85,11 @@ class TeamCreateApi(ApiView):
     @extend_schema(
         request=TeamCreateSerializer,
         responses={201: TeamSerializer, **error_responses(409)},
-        examples=[OpenApiExample("A team", {"name": "Alpha Vision", "affiliation": "University of Example"}, request_only=True)],
+        examples=[
+            OpenApiExample(
+                "A team", {"name": "Alpha Vision", "affiliation": "University of Example"}, request_only=True
+            )
+        ],
     )
     def post(self, request: Request, slug: str) -> Response:
         challenge = challenge_get(slug=slug)
@@ -111,7 +115,9 @@ class TeamJoinApi(ApiView):
     @extend_schema(
         request=TeamJoinSerializer,
         responses={200: TeamSerializer, **error_responses(404, 409)},
-        examples=[OpenApiExample("An invite code", {"invite_code": "the code from your captain's link"}, request_only=True)],
+        examples=[
+            OpenApiExample("An invite code", {"invite_code": "the code from your captain's link"}, request_only=True)
+        ],
     )
     def post(self, request: Request) -> Response:
         serializer = TeamJoinSerializer(data=request.data)

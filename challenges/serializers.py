@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
 from challenges.models import Phase
@@ -11,7 +11,11 @@ from challenges.models import Phase
 # out" and schemathesis's examples phase start from them).
 PHASE_PATH_PARAMETERS = [
     OpenApiParameter(
-        "slug", str, OpenApiParameter.PATH, pattern=r"^[-a-zA-Z0-9_]+$", examples=[OpenApiExample("LID 2020", "lid2020")]
+        "slug",
+        str,
+        OpenApiParameter.PATH,
+        pattern=r"^[-a-zA-Z0-9_]+$",
+        examples=[OpenApiExample("LID 2020", "lid2020")],
     ),
     OpenApiParameter("number", int, OpenApiParameter.PATH, examples=[OpenApiExample("Track 1", 1)]),
     OpenApiParameter("split", str, OpenApiParameter.PATH, enum=Phase.Split.values),
@@ -75,6 +79,7 @@ class PhaseDetailSerializer(PhaseSerializer):
     def get_is_past_deadline(self, phase: Phase) -> bool:
         return phase.is_past_deadline()
 
+    @extend_schema_field(QuotaSerializer(allow_null=True, help_text="Null unless the caller is in a team."))
     def get_quota(self, phase: Phase) -> dict | None:
         quota = self.context.get("quota")
         return QuotaSerializer(quota).data if quota is not None else None

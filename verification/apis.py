@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -12,6 +12,17 @@ from lidserver.api import ApiView
 from lidserver.schema import error_responses
 from verification import selectors, services
 from verification.models import VerificationRequest
+
+
+class VerificationPhaseSerializer(serializers.Serializer):
+    challenge = serializers.CharField()
+    track = serializers.IntegerField()
+    split = serializers.CharField()
+
+
+class VerificationTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
 
 
 class VerificationRequestSerializer(serializers.ModelSerializer):
@@ -26,12 +37,16 @@ class VerificationRequestSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
+    @extend_schema_field(VerificationPhaseSerializer)
     def get_phase(self, obj: VerificationRequest) -> dict:
         track = obj.phase.track
-        return {"challenge": track.challenge.slug, "track": track.number, "split": obj.phase.split}
+        return VerificationPhaseSerializer(
+            {"challenge": track.challenge.slug, "track": track.number, "split": obj.phase.split}
+        ).data
 
+    @extend_schema_field(VerificationTeamSerializer)
     def get_team(self, obj: VerificationRequest) -> dict:
-        return {"id": obj.team_id, "name": obj.team.name}
+        return VerificationTeamSerializer({"id": obj.team_id, "name": obj.team.name}).data
 
 
 class CodeUploadSerializer(serializers.Serializer):
