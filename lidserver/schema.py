@@ -1,13 +1,13 @@
 """The OpenAPI schema's shared parts: the error body, and the error answers of every operation.
 
 Every API error has the body of :func:`lidserver.errors.error_body`, described once here by
-:class:`ErrorSerializer`. :class:`ApiAutoSchema` (``DEFAULT_SCHEMA_CLASS``) adds to each operation the
-errors DRF itself can answer for it, read from the view as drf-standardized-errors' AutoSchema does:
-401 when it has authenticators, 403 for a session's missing CSRF token on unsafe methods, 404 with
-path parameters, 400 / 413 / 415 with a request body (400 also with query parameters), 429 when it
-is throttled. A text field of a request says what DRF's CharField accepts (no NUL; with a
-visible character unless it may be blank). What a service can refuse (409 ``limit_reached``, 403 ``not_captain``...) the view
-declares with :func:`error_responses`, the one helper for error answers.
+:class:`ErrorSerializer`. :class:`ApiAutoSchema` (``DEFAULT_SCHEMA_CLASS``) adds to each operation
+the errors DRF itself can answer for it, read from the view as drf-standardized-errors' AutoSchema
+does: 401 when it has authenticators, 403 for a session's missing CSRF token on unsafe methods, 404
+with path parameters, 400 / 413 / 415 with a request body (400 also with query parameters), 429 when
+it is throttled. What a service can refuse (409 ``limit_reached``, 403 ``not_captain``...) the view
+declares with :func:`error_responses`, the one helper for error answers. A request's text field
+says what DRF's CharField accepts (no NUL; a visible character unless it may be blank).
 """
 
 from __future__ import annotations
