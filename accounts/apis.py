@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts import services
 from accounts.models import Team
@@ -21,10 +20,12 @@ from accounts.serializers import (
     TokenSerializer,
 )
 from challenges.selectors import challenge_get
+from lidserver.api import ApiView
 from lidserver.errors import ApplicationError
+from lidserver.schema import error_responses
 
 
-class TokenApi(APIView):
+class TokenApi(ApiView):
     """POST {username, password} -> {"token"}; DELETE revokes the caller's token."""
 
     def get_authenticators(self):  # type: ignore[no-untyped-def]
@@ -39,7 +40,11 @@ class TokenApi(APIView):
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer},
+        examples=[OpenApiExample("Credentials", {"username": "alice", "password": "your password"}, request_only=True)],
+    )
     def post(self, request: Request) -> Response:
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -51,7 +56,7 @@ class TokenApi(APIView):
                 http_status=status.HTTP_400_BAD_REQUEST,
             )
         token = services.token_create(user=user)
-        return Response({"token": token.key})
+        return Response(TokenSerializer({"token": token.key}).data)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request) -> Response:
@@ -59,7 +64,7 @@ class TokenApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeApi(APIView):
+class MeApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(responses={200: MeSerializer})
@@ -74,10 +79,18 @@ def _team_response(request: Request, team: Team, status_code: int = status.HTTP_
     return Response(TeamSerializer(team, context={"request": request}).data, status=status_code)
 
 
-class TeamCreateApi(APIView):
+class TeamCreateApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=TeamCreateSerializer, responses={201: TeamSerializer})
+    @extend_schema(
+        request=TeamCreateSerializer,
+        responses={201: TeamSerializer, **error_responses(409)},
+        examples=[
+            OpenApiExample(
+                "A team", {"name": "Alpha Vision", "affiliation": "University of Example"}, request_only=True
+            )
+        ],
+    )
     def post(self, request: Request, slug: str) -> Response:
         challenge = challenge_get(slug=slug)
         serializer = TeamCreateSerializer(data=request.data)
@@ -86,7 +99,7 @@ class TeamCreateApi(APIView):
         return _team_response(request, team, status.HTTP_201_CREATED)
 
 
-class TeamDetailApi(APIView):
+class TeamDetailApi(ApiView):
     """Members (and organizers) see the whole team; anyone else gets 404, as for a missing id."""
 
     permission_classes = [permissions.IsAuthenticated]
@@ -96,10 +109,16 @@ class TeamDetailApi(APIView):
         return _team_response(request, team_get_visible(team_id=team_id, user=request.user))
 
 
-class TeamJoinApi(APIView):
+class TeamJoinApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=TeamJoinSerializer, responses={200: TeamSerializer})
+    @extend_schema(
+        request=TeamJoinSerializer,
+        responses={200: TeamSerializer, **error_responses(404, 409)},
+        examples=[
+            OpenApiExample("An invite code", {"invite_code": "the code from your captain's link"}, request_only=True)
+        ],
+    )
     def post(self, request: Request) -> Response:
         serializer = TeamJoinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -107,7 +126,7 @@ class TeamJoinApi(APIView):
         return _team_response(request, team)
 
 
-class TeamLeaveApi(APIView):
+class TeamLeaveApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None})
@@ -117,7 +136,7 @@ class TeamLeaveApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class TeamMemberApi(APIView):
+class TeamMemberApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=None, responses={200: TeamSerializer})
@@ -127,7 +146,7 @@ class TeamMemberApi(APIView):
         return _team_response(request, team)
 
 
-class TeamInviteCodeApi(APIView):
+class TeamInviteCodeApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=None, responses={200: TeamSerializer})

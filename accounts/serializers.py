@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Team
@@ -52,6 +53,11 @@ class MemberSerializer(serializers.Serializer):
         return membership.user_id == membership.team.captain_id
 
 
+class CaptainSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
 class TeamSerializer(serializers.Serializer):
     """A team as its members see it (with the invite code)."""
 
@@ -65,9 +71,11 @@ class TeamSerializer(serializers.Serializer):
     invite_url = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
+    @extend_schema_field(CaptainSerializer(allow_null=True))
     def get_captain(self, team: Team) -> dict[str, Any] | None:
-        return {"id": team.captain.pk, "username": team.captain.username} if team.captain else None
+        return CaptainSerializer(team.captain).data if team.captain else None
 
+    @extend_schema_field(MemberSerializer(many=True))
     def get_members(self, team: Team) -> list[dict[str, Any]]:
         return MemberSerializer(team_memberships(team=team), many=True).data
 

@@ -167,7 +167,10 @@ def team_remove_member(*, actor: User, team: Team, user_id: int) -> Team:
     team = Team.objects.select_for_update().get(pk=team.pk)
     _require_captain(team=team, actor=actor)
     if user_id == actor.pk:
-        raise ApplicationError("cannot_remove_self", "To leave your own team, use “Leave team”.")
+        # 403 like `not_captain`: a well-formed request this member may not make (not a malformed one).
+        raise ApplicationError(
+            "cannot_remove_self", "To leave your own team, use “Leave team”.", http_status=status.HTTP_403_FORBIDDEN
+        )
     membership = team.memberships.filter(user_id=user_id).first()
     if membership is None:
         raise NotFound("This user is not a member of your team.")

@@ -7,14 +7,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.selectors import team_of_user
 from challenges.selectors import challenge_get, challenge_list, phase_get, phase_manifest, phase_quota, track_get
 from challenges.serializers import ChallengeListSerializer, ChallengeSerializer, PhaseDetailSerializer
+from lidserver.api import ApiView
 
 
-class ChallengeListApi(APIView):
+class ChallengeListApi(ApiView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(responses={200: ChallengeListSerializer(many=True)})
@@ -22,7 +22,7 @@ class ChallengeListApi(APIView):
         return Response(ChallengeListSerializer(challenge_list(), many=True).data)
 
 
-class ChallengeDetailApi(APIView):
+class ChallengeDetailApi(ApiView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(responses={200: ChallengeSerializer})
@@ -30,7 +30,7 @@ class ChallengeDetailApi(APIView):
         return Response(ChallengeSerializer(challenge_get(slug=slug)).data)
 
 
-class PhaseDetailApi(APIView):
+class PhaseDetailApi(ApiView):
     """Dates and limits; for a member of a team also the team's quota (else ``"quota": null``)."""
 
     permission_classes = [permissions.AllowAny]
@@ -43,7 +43,7 @@ class PhaseDetailApi(APIView):
         return Response(PhaseDetailSerializer(phase, context={"quota": quota}).data)
 
 
-class PhaseManifestApi(APIView):
+class PhaseManifestApi(ApiView):
     """The split's public manifest: image ids with heights and widths (no pixels, no masks).
 
     Public like the phase itself (the test images are public; only their masks are hidden); what

@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
 from challenges.models import Phase
+
+# The path of a phase, /challenges/{slug}/tracks/{number}/{split}/..., with examples (the docs' "Try it
+# out" and schemathesis's examples phase start from them).
+PHASE_PATH_PARAMETERS = [
+    OpenApiParameter(
+        "slug",
+        str,
+        OpenApiParameter.PATH,
+        pattern=r"^[-a-zA-Z0-9_]+$",
+        examples=[OpenApiExample("LID 2020", "lid2020")],
+    ),
+    OpenApiParameter("number", int, OpenApiParameter.PATH, examples=[OpenApiExample("Track 1", 1)]),
+    OpenApiParameter("split", str, OpenApiParameter.PATH, enum=Phase.Split.values),
+]
 
 
 class PhaseSerializer(serializers.Serializer):
@@ -71,6 +86,7 @@ class PhaseDetailSerializer(PhaseSerializer):
     def get_is_past_deadline(self, phase: Phase) -> bool:
         return phase.is_past_deadline()
 
+    @extend_schema_field(QuotaSerializer(allow_null=True, help_text="Null unless the caller is in a team."))
     def get_quota(self, phase: Phase) -> dict | None:
         quota = self.context.get("quota")
         return QuotaSerializer(quota).data if quota is not None else None

@@ -6,19 +6,23 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from challenges.serializers import PHASE_PATH_PARAMETERS
 from leaderboard.exports import FORMATS, leaderboard_export
-from leaderboard.selectors import board_check_visible, board_choice, leaderboard_rows, phase_for_board
+from leaderboard.models import Board
+from leaderboard.selectors import board_check_visible, board_choice, leaderboard_document, phase_for_board
 from leaderboard.serializers import LeaderboardSerializer
+from lidserver.api import ApiView
+from lidserver.schema import error_responses
 
-BOARD_PARAM = OpenApiParameter("board", str, enum=["official", "post"], description="Default: official.")
+BOARD_PARAM = OpenApiParameter("board", str, enum=Board.values, description="Default (when left out): official.")
+FORMAT_PARAM = OpenApiParameter("format", str, enum=list(FORMATS), description="Default (when left out): csv.")
 
 
 def _visible_phase(request: Request, slug: str, number: int, split: str) -> tuple[Any, str]:
@@ -28,23 +32,18 @@ def _visible_phase(request: Request, slug: str, number: int, split: str) -> tupl
     return phase, board
 
 
-class LeaderboardApi(APIView):
+class LeaderboardApi(ApiView):
     """A board, best first: rank, team, uploader, metrics (fractions), 95% interval, verification."""
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[BOARD_PARAM], responses={200: LeaderboardSerializer})
+    @extend_schema(
+        parameters=[*PHASE_PATH_PARAMETERS, BOARD_PARAM],
+        responses={200: LeaderboardSerializer, **error_responses(403)},
+    )
     def get(self, request: Request, slug: str, number: int, split: str) -> Response:
         phase, board = _visible_phase(request, slug, number, split)
-        body = {
-            "challenge": phase.track.challenge.slug,
-            "track": phase.track.number,
-            "split": phase.split,
-            "board": board,
-            "frozen_at": phase.frozen_at,
-            "rows": leaderboard_rows(phase=phase, board=board),
-        }
-        return Response(LeaderboardSerializer(body).data)
+        return Response(LeaderboardSerializer(leaderboard_document(phase=phase, board=board)).data)
 
 
 class _FormatIsOurs(BaseContentNegotiation):
@@ -57,7 +56,10 @@ class _FormatIsOurs(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class LeaderboardExportApi(APIView):
+_FILE = OpenApiResponse(OpenApiTypes.STR, description="The board as a file (an attachment), best first.")
+
+
+class LeaderboardExportApi(ApiView):
     """The board as a file: ``?format=csv|json|md|tex`` (Markdown and LaTeX in the report's shape)."""
 
     permission_classes = [permissions.AllowAny]
@@ -65,8 +67,14 @@ class LeaderboardExportApi(APIView):
     content_negotiation_class = _FormatIsOurs
 
     @extend_schema(
-        parameters=[BOARD_PARAM, OpenApiParameter("format", str, enum=list(FORMATS), description="Default: csv.")],
-        responses={200: OpenApiTypes.STR},
+        parameters=[*PHASE_PATH_PARAMETERS, BOARD_PARAM, FORMAT_PARAM],
+        responses={
+            (200, "text/csv"): _FILE,
+            (200, "application/json"): LeaderboardSerializer,
+            (200, "text/markdown"): _FILE,
+            (200, "application/x-tex"): _FILE,
+            **error_responses(403),
+        },
     )
     def get(self, request: Request, slug: str, number: int, split: str) -> HttpResponse:
         phase, board = _visible_phase(request, slug, number, split)

@@ -10,7 +10,8 @@ from typing import Any
 
 from challenges.models import Phase
 from leaderboard.ranking import SIGNIFICANCE_LEGEND, SIGNIFICANCE_MARK
-from leaderboard.selectors import TRACK_COLUMNS, format_metric, leaderboard_rows
+from leaderboard.selectors import TRACK_COLUMNS, format_metric, leaderboard_document, leaderboard_rows
+from leaderboard.serializers import LeaderboardSerializer
 from lidserver.errors import ApplicationError
 
 
@@ -77,14 +78,7 @@ def _csv(phase: Phase, rows: list[dict[str, Any]]) -> str:
 
 
 def _json(phase: Phase, board: str, rows: list[dict[str, Any]]) -> str:
-    body = {
-        "challenge": phase.track.challenge.slug,
-        "track": phase.track.number,
-        "split": phase.split,
-        "board": board,
-        "frozen_at": phase.frozen_at.isoformat().replace("+00:00", "Z") if phase.frozen_at else None,
-        "rows": rows,
-    }
+    body = LeaderboardSerializer(leaderboard_document(phase=phase, board=board, rows=rows)).data
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
 

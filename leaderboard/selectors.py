@@ -29,7 +29,8 @@ def phase_for_board(*, slug: str, number: int, split: str) -> Phase:
 
 
 def board_choice(value: str | None) -> str:
-    board = value or Board.OFFICIAL
+    """``?board=``: official when left out; an empty or unknown value is refused (as the schema's enum says)."""
+    board = Board.OFFICIAL if value is None else value
     if board not in Board.values:
         raise ApplicationError("invalid_board", "The board must be 'official' or 'post'.")
     return board
@@ -105,6 +106,18 @@ def leaderboard_rows(*, phase: Phase, board: str) -> list[dict[str, Any]]:
     for row, mark in zip(rows, ranking.not_significant([r["overlaps_next"] for r in rows]), strict=True):
         row["not_significant"] = mark
     return rows
+
+
+def leaderboard_document(*, phase: Phase, board: str, rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The board as the API answers it and the JSON export holds it (``LeaderboardSerializer``)."""
+    return {
+        "challenge": phase.track.challenge.slug,
+        "track": phase.track.number,
+        "split": phase.split,
+        "board": board,
+        "frozen_at": phase.frozen_at.isoformat().replace("+00:00", "Z") if phase.frozen_at else None,
+        "rows": leaderboard_rows(phase=phase, board=board) if rows is None else rows,
+    }
 
 
 def board_curves(*, phase: Phase, board: str, top: int) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from leaderboard.models import Board
 from submissions.serializers import MetricsField
 
 
@@ -39,9 +40,11 @@ class LeaderboardRowSerializer(serializers.Serializer):
 
 
 class LeaderboardSerializer(serializers.Serializer):
+    """A board, best first; also the body of the JSON export."""
+
     challenge = serializers.CharField()
     track = serializers.IntegerField()
     split = serializers.CharField()
-    board = serializers.ChoiceField(choices=["official", "post"])
+    board = serializers.ChoiceField(choices=Board.choices)
     frozen_at = serializers.DateTimeField(allow_null=True)
     rows = LeaderboardRowSerializer(many=True)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
@@ -128,8 +129,13 @@ def _validation_sentence(detail: Any) -> str:
     return str(detail)
 
 
+@csrf_exempt
 def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
-    """Any /api/ address without a route: the same JSON body as every other API error."""
+    """Any /api/ address without a route, whatever the method: the same JSON body as every other API error.
+
+    CSRF-exempt like DRF's own views (they check CSRF only for session logins), so a POST or DELETE
+    to a wrong address answers this 404, not Django's HTML "CSRF verification failed" page.
+    """
     return JsonResponse(
         error_body("not_found", f"There is no API endpoint at /api/{path}; the list is at /api/docs/."),
         status=404,

@@ -198,9 +198,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "lidserver.api.ApiPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "lidserver.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "lidserver.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "uploads": env("UPLOAD_THROTTLE_RATE", default="30/hour"),
@@ -211,6 +211,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Teams, submissions, scores and leaderboards of the Learning from Imperfect Data challenge.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components, so a file field is `format: binary` (a client generated
+    # from the schema can upload) and a required text field says `minLength: 1`.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI and ReDoc are served from our own static files: the docs work without internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

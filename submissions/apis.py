@@ -7,40 +7,35 @@ from typing import Any
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, permissions, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
 from accounts.selectors import team_of_user
 from challenges.selectors import challenge_get, phase_get, track_get
+from challenges.serializers import PHASE_PATH_PARAMETERS
+from lidserver.api import ApiPagination, ApiView
 from lidserver.errors import ApplicationError
+from lidserver.schema import error_responses
 from submissions.selectors import (
     representative_ids,
     submission_get_for_user,
     submissions_for_team,
     submissions_for_user,
 )
-from submissions.serializers import (
-    ErrorSerializer,
-    SubmissionPageSerializer,
-    SubmissionSerializer,
-    SubmissionUploadSerializer,
-)
+from submissions.serializers import SubmissionPageSerializer, SubmissionSerializer, SubmissionUploadSerializer
 from submissions.services import submission_create, submission_set_representative
 
-_ERRORS = {code: ErrorSerializer for code in (400, 403, 404, 409, 413, 507)}
 
-
-def _page(view: APIView, request: Request, submissions: Any) -> Response:
-    paginator = LimitOffsetPagination()
+def _page(view: ApiView, request: Request, submissions: Any) -> Response:
+    paginator = ApiPagination()
     page = paginator.paginate_queryset(submissions, request, view=view) or []
     context = {"representatives": representative_ids(page)}
     return paginator.get_paginated_response(SubmissionSerializer(page, many=True, context=context).data)
 
 
-class PhaseSubmissionsApi(APIView):
+
+class PhaseSubmissionsApi(ApiView):
     """The caller's team's submissions in one phase (GET) and uploading a new one (POST, multipart)."""
 
     permission_classes = [permissions.IsAuthenticated]
@@ -56,7 +51,11 @@ class PhaseSubmissionsApi(APIView):
         phase = phase_get(track=track_get(challenge=challenge, number=number), split=split)
         return phase, team_of_user(user=request.user, challenge=challenge)
 
-    @extend_schema(operation_id="phase_submissions_list", responses={200: SubmissionPageSerializer})
+    @extend_schema(
+        operation_id="phase_submissions_list",
+        parameters=[*PHASE_PATH_PARAMETERS, *ApiPagination.schema_parameters()],
+        responses={200: SubmissionPageSerializer},
+    )
     def get(self, request: Request, slug: str, number: int, split: str) -> Response:
         phase, team = self._phase_and_team(request, slug, number, split)
         subs = submissions_for_team(team=team, phase=phase) if team is not None else []
@@ -64,8 +63,9 @@ class PhaseSubmissionsApi(APIView):
 
     @extend_schema(
         operation_id="phase_submissions_create",
+        parameters=PHASE_PATH_PARAMETERS,
         request={"multipart/form-data": SubmissionUploadSerializer},
-        responses={201: SubmissionSerializer, **_ERRORS},
+        responses={201: SubmissionSerializer, **error_responses(403, 409, 507)},
     )
     def post(self, request: Request, slug: str, number: int, split: str) -> Response:
         phase, team = self._phase_and_team(request, slug, number, split)
@@ -92,26 +92,30 @@ class PhaseSubmissionsApi(APIView):
         return Response(SubmissionSerializer(sub).data, status=status.HTTP_201_CREATED)
 
 
-class MySubmissionsApi(APIView):
+class MySubmissionsApi(ApiView):
     """Every submission of the caller's teams, newest first."""
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(operation_id="my_submissions_list", responses={200: SubmissionPageSerializer})
+    @extend_schema(
+        operation_id="my_submissions_list",
+        parameters=ApiPagination.schema_parameters(),
+        responses={200: SubmissionPageSerializer},
+    )
     def get(self, request: Request) -> Response:
         return _page(self, request, submissions_for_user(user=request.user))
 
 
-class SubmissionDetailApi(APIView):
+class SubmissionDetailApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(operation_id="submission_retrieve", responses={200: SubmissionSerializer, 404: ErrorSerializer})
+    @extend_schema(operation_id="submission_retrieve", responses={200: SubmissionSerializer})
     def get(self, request: Request, submission_id: int) -> Response:
         sub = submission_get_for_user(user=request.user, submission_id=submission_id)
         return Response(SubmissionSerializer(sub).data)
 
 
-class SubmissionRepresentativeApi(APIView):
+class SubmissionRepresentativeApi(ApiView):
     """Make this scored submission the one that represents the team on the post-challenge board."""
 
     permission_classes = [permissions.IsAuthenticated]
@@ -119,7 +123,7 @@ class SubmissionRepresentativeApi(APIView):
     @extend_schema(
         operation_id="submission_representative_create",
         request=None,
-        responses={200: SubmissionSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        responses={200: SubmissionSerializer, **error_responses(409)},
     )
     def post(self, request: Request, submission_id: int) -> Response:
         sub = submission_get_for_user(user=request.user, submission_id=submission_id)

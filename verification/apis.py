@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from lidserver.api import ApiView
+from lidserver.schema import error_responses
 from verification import selectors, services
 from verification.models import VerificationRequest
+
+
+class VerificationPhaseSerializer(serializers.Serializer):
+    challenge = serializers.CharField()
+    track = serializers.IntegerField()
+    split = serializers.CharField()
+
+
+class VerificationTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
 
 
 class VerificationRequestSerializer(serializers.ModelSerializer):
@@ -25,12 +37,16 @@ class VerificationRequestSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
+    @extend_schema_field(VerificationPhaseSerializer)
     def get_phase(self, obj: VerificationRequest) -> dict:
         track = obj.phase.track
-        return {"challenge": track.challenge.slug, "track": track.number, "split": obj.phase.split}
+        return VerificationPhaseSerializer(
+            {"challenge": track.challenge.slug, "track": track.number, "split": obj.phase.split}
+        ).data
 
+    @extend_schema_field(VerificationTeamSerializer)
     def get_team(self, obj: VerificationRequest) -> dict:
-        return {"id": obj.team_id, "name": obj.team.name}
+        return VerificationTeamSerializer({"id": obj.team_id, "name": obj.team.name}).data
 
 
 class CodeUploadSerializer(serializers.Serializer):
@@ -39,7 +55,7 @@ class CodeUploadSerializer(serializers.Serializer):
     instructions = serializers.CharField()
 
 
-class MyVerificationRequestsApi(APIView):
+class MyVerificationRequestsApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(responses={200: VerificationRequestSerializer(many=True)})
@@ -48,13 +64,13 @@ class MyVerificationRequestsApi(APIView):
         return Response(VerificationRequestSerializer(requests, many=True).data)
 
 
-class VerificationCodeApi(APIView):
+class VerificationCodeApi(ApiView):
     """POST multipart {archive, declared_parameters, instructions}: the team's code for one request."""
 
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=CodeUploadSerializer, responses={200: VerificationRequestSerializer})
+    @extend_schema(request=CodeUploadSerializer, responses={200: VerificationRequestSerializer, **error_responses(409)})
     def post(self, request: Request, request_id: int) -> Response:
         verification = selectors.verification_get_for_team_member(request_id=request_id, user=request.user)
         serializer = CodeUploadSerializer(data=request.data)

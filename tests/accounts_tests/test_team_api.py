@@ -171,7 +171,7 @@ def test_captain_removes_a_member_and_members_cannot(lid, alice: User, bob: User
     response = api_as(alice).delete(f"/api/teams/{team.pk}/members/{carol.pk}/")
     assert (response.status_code, response.json()["message"]) == (404, "This user is not a member of your team.")
     response = api_as(alice).delete(f"/api/teams/{team.pk}/members/{alice.pk}/")
-    assert (response.status_code, response.json()["code"]) == (400, "cannot_remove_self")
+    assert (response.status_code, response.json()["code"]) == (403, "cannot_remove_self")
 
 
 def test_regenerating_the_invite_code_kills_the_old_one(lid, alice: User, bob: User, carol: User) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Team
@@ -157,3 +158,35 @@ def test_409_representative_must_be_scored(token_client: APIClient, phase: Any, 
     response = token_client.post(f"/api/submissions/{mine.pk}/representative/")
     assert response.status_code in (400, 409)
     assert set(response.json()) == ERROR_KEYS
+
+
+def test_post_and_delete_to_an_unrouted_api_path_answer_the_json_404_not_a_csrf_page(member: Any, phase: Any) -> None:
+    """Django's CSRF middleware used to answer its HTML 403 before the JSON 404, even with a valid token."""
+    client = APIClient(enforce_csrf_checks=True)
+    token, _ = Token.objects.get_or_create(user=member)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    team_id = member.memberships.get().team_id
+    for method in ("post", "delete", "put", "patch"):
+        for path in ("/api/teams/abc/leave/", f"/api/teams/{team_id}/leave/x/", "/api/no-such-endpoint/"):
+            body = assert_error(getattr(client, method)(path), 404, "not_found")
+            assert body["message"] == f"There is no API endpoint at {path}; the list is at /api/docs/."
+    # A logged-in browser session without a CSRF token gets the same JSON answer.
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(member)
+    assert_error(client.post("/api/teams/abc/leave/"), 404, "not_found")
+
+
+def test_405_comes_before_401_for_a_method_the_address_does_not_have(anonymous: APIClient, db: Any) -> None:
+    for method, path, allow in (
+        ("put", "/api/me/", "GET, HEAD, OPTIONS"),
+        ("delete", "/api/submissions/", "GET, HEAD, OPTIONS"),
+        ("patch", "/api/teams/join/", "POST, OPTIONS"),
+        ("get", "/api/teams/1/leave/", "POST, OPTIONS"),
+    ):
+        response = getattr(anonymous, method)(path)
+        assert_error(response, 405, "method_not_allowed")
+        assert response["Allow"] == allow
+
+
+def test_401_still_comes_first_for_a_method_the_address_has(anonymous: APIClient, db: Any) -> None:
+    assert_error(anonymous.post("/api/teams/join/", {"invite_code": "x"}, format="json"), 401, "not_authenticated")

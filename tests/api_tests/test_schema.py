@@ -99,3 +99,160 @@ def test_docs_page_loads_nothing_from_another_host(anonymous: Any) -> None:
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert [url for url in assets if "://" in url or url.startswith("//")] == []
     assert len(assets) >= 3  # the Swagger UI script, its preset and its stylesheet (test_docs_browser loads them)
+
+
+# What schemathesis found (issue 13), each checked against the served schema.
+
+
+def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(method.upper(), path, op) for path, ops in schema["paths"].items() for method, op in ops.items()]
+
+
+def _component(schema: dict[str, Any], ref: str) -> dict[str, Any]:
+    return schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+@pytest.mark.django_db
+def test_upload_file_fields_are_binary_so_a_generated_client_can_upload(anonymous: Any) -> None:
+    schema = _schema(anonymous)
+    for path, field in (
+        ("/api/challenges/{slug}/tracks/{number}/{split}/submissions/", "archive"),
+        ("/api/verification/{request_id}/code/", "archive"),
+    ):
+        body = schema["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+        assert _component(schema, body["$ref"])["properties"][field]["format"] == "binary"
+
+
+@pytest.mark.django_db
+def test_every_error_answer_is_declared_with_the_error_shape(anonymous: Any) -> None:
+    schema = _schema(anonymous)
+    assert _component(schema, "#/components/schemas/Error") == {
+        "type": "object",
+        "description": "The body of every API error (``lidserver.errors.error_body``).",
+        "properties": {
+            "code": {
+                "type": "string",
+                "description": "Stable and machine-readable, e.g. `not_found`, `limit_reached`.",
+            },
+            "message": {"type": "string", "description": "A sentence saying what was wrong and what to do."},
+            "detail": {
+                "nullable": True,
+                "description": "For `invalid`, each field's messages; for some codes extra data; else null.",
+            },
+        },
+        "required": ["code", "detail", "message"],
+    }
+    for method, path, op in _operations(schema):
+        errors = {code: r for code, r in op["responses"].items() if code.startswith("4") or code.startswith("5")}
+        assert errors, (method, path)
+        for response in errors.values():
+            assert response["content"] == {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        authenticated = any(requirement for requirement in op["security"])
+        assert ("401" in errors) == authenticated, (method, path)
+        has_path_parameters = any(p["in"] == "path" for p in op.get("parameters", []))
+        assert "404" in errors or not has_path_parameters, (method, path)
+        if "requestBody" in op:
+            assert {"400", "413", "415"} <= set(errors), (method, path)
+
+
+@pytest.mark.django_db
+def test_the_upload_declares_every_refusal_the_contract_lists(anonymous: Any) -> None:
+    op = _schema(anonymous)["paths"]["/api/challenges/{slug}/tracks/{number}/{split}/submissions/"]["post"]
+    assert sorted(op["responses"]) == ["201", "400", "401", "403", "404", "409", "413", "415", "429", "507"]
+
+
+@pytest.mark.django_db
+def test_required_text_is_declared_non_blank(anonymous: Any) -> None:
+    schema = _schema(anonymous)["components"]["schemas"]
+    not_blank = r"^[^\u0000]*[^\s\u0000\u001c-\u001f\u0085][^\u0000]*$"
+    for component, field in (
+        ("TokenRequestRequest", "username"),
+        ("TeamCreateRequest", "name"),
+        ("TeamJoinRequest", "invite_code"),
+        ("SubmissionUploadRequest", "method_name"),
+    ):
+        assert schema[component]["properties"][field]["minLength"] == 1
+        assert schema[component]["properties"][field]["pattern"] == not_blank
+    assert schema["TokenRequestRequest"]["properties"]["password"]["minLength"] == 1  # spaces count in a password
+
+
+@pytest.mark.parametrize("text", ["", " ", "\t\n", "\x1c", "\u3000"])
+def test_blank_text_the_schema_refuses_is_refused(token_client: Any, text: str) -> None:
+    response = token_client.post("/api/teams/join/", {"invite_code": text}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert re.search(r"^[^\u0000]*[^\s\u0000\u001c-\u001f\u0085][^\u0000]*$", text) is None
+
+
+@pytest.mark.django_db
+def test_the_export_declares_what_each_format_sends(anonymous: Any, phase: Any) -> None:
+    op = _schema(anonymous)["paths"]["/api/challenges/{slug}/tracks/{number}/{split}/leaderboard/export/"]["get"]
+    declared = op["responses"]["200"]["content"]
+    assert declared["application/json"] == {"schema": {"$ref": "#/components/schemas/Leaderboard"}}
+    for fmt, media_type in (
+        ("csv", "text/csv"),
+        ("json", "application/json"),
+        ("md", "text/markdown"),
+        ("tex", "application/x-tex"),
+    ):
+        response = anonymous.get("/api/challenges/lid2020/tracks/1/test/leaderboard/export/", {"format": fmt})
+        assert response.status_code == 200
+        assert response["Content-Type"].split(";")[0] == media_type
+        assert media_type in declared
+    body = anonymous.get("/api/challenges/lid2020/tracks/1/test/leaderboard/export/", {"format": "json"}).json()
+    assert body == {
+        "challenge": "lid2020",
+        "track": 1,
+        "split": "test",
+        "board": "official",
+        "frozen_at": None,
+        "rows": [],
+    }
+
+
+@pytest.mark.parametrize("query", [{"board": ""}, {"format": ""}, {"board": "Official"}])
+def test_empty_or_unknown_board_and_format_are_refused_like_other_values_outside_the_enum(
+    anonymous: Any, phase: Any, query: dict[str, str]
+) -> None:
+    response = anonymous.get("/api/challenges/lid2020/tracks/1/test/leaderboard/export/", query)
+    assert response.status_code == 400
+    assert response.json()["code"] == ("invalid_board" if "board" in query else "invalid_format")
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"limit": "abc"}, "limit", "Give a whole number from 1 to 500, or leave it out."),
+        ({"limit": "0"}, "limit", "Give a whole number from 1 to 500, or leave it out."),
+        ({"limit": "501"}, "limit", "Give a whole number from 1 to 500, or leave it out."),
+        ({"limit": str(2**63)}, "limit", "Give a whole number from 1 to 500, or leave it out."),
+        ({"offset": "-1"}, "offset", "Give a whole number of at least 0, or leave it out."),
+        ({"offset": "1.5"}, "offset", "Give a whole number of at least 0, or leave it out."),
+    ],
+)
+def test_page_parameters_outside_the_declared_bounds_are_refused(
+    token_client: Any, query: dict[str, str], field: str, message: str
+) -> None:
+    response = token_client.get("/api/submissions/", query)
+    assert response.status_code == 400
+    assert response.json() == {"code": "invalid", "message": f"{field}: {message}", "detail": {field: [message]}}
+
+
+@pytest.mark.django_db
+def test_page_parameters_are_declared_with_their_bounds(anonymous: Any) -> None:
+    op = _schema(anonymous)["paths"]["/api/submissions/"]["get"]
+    assert {p["name"]: p["schema"] for p in op["parameters"]} == {
+        "limit": {"type": "integer", "minimum": 1, "maximum": 500},
+        "offset": {"type": "integer", "minimum": 0},
+    }
+
+
+def test_a_page_within_the_bounds_is_answered(token_client: Any) -> None:
+    response = token_client.get("/api/submissions/", {"limit": "500", "offset": str(2**70)})
+    assert response.status_code == 200
+    assert response.json() == {
+        "count": 0,
+        "next": None,
+        "previous": f"http://testserver/api/submissions/?limit=500&offset={2**70 - 500}",
+        "results": [],
+    }
