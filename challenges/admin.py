@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from challenges.models import Challenge, Phase, Track
+from leaderboard.services import phase_deadline_changed
 from lidserver.errors import ApplicationError
 from organizer.admin_base import OrganizerAdmin
 from organizer.services import phase_audit_changes
@@ -75,6 +76,10 @@ class PhaseAdmin(OrganizerAdmin):
         before = Phase.objects.filter(pk=obj.pk).first() if change else None
         super().save_model(request, obj, form, change)
         phase_audit_changes(before=before, after=obj, actor=request.user)
+        if before is not None and before.ends_at != obj.ends_at:
+            # A freeze belongs to its deadline: a moved deadline re-opens the phase (or re-freezes it).
+            phase_deadline_changed(phase=obj, old_ends_at=before.ends_at, actor=request.user)
+            obj.refresh_from_db()
 
     @admin.action(description="Ask the top 3 teams for their code (verification)")
     def request_verification(self, request: HttpRequest, queryset: QuerySet[Phase]) -> None:

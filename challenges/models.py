@@ -74,7 +74,9 @@ class Phase(models.Model):
         ordering = ["track", "split"]
         constraints = [
             models.UniqueConstraint(fields=["track", "split"], name="phase_split_unique_per_track"),
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="phase_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="phase_ends_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,6 +88,12 @@ class Phase(models.Model):
 
     def is_past_deadline(self, now: object = None) -> bool:
         return (now or timezone.now()) >= self.ends_at  # type: ignore[operator]
+
+    @property
+    def is_frozen(self) -> bool:
+        """A freeze belongs to the deadline it was made at: one older than the current deadline (the
+        deadline was moved later since) no longer counts, and the phase is open again."""
+        return self.frozen_at is not None and self.frozen_at >= self.ends_at
 
     @property
     def has_ground_truth(self) -> bool:

@@ -151,4 +151,4 @@ def curve_series(label: str, submission: Any) -> dict[str, Any]:
 
 def board_is_live(phase: Phase, board: str) -> bool:
     """Whether a board still changes when new scores land (the frozen official board does not)."""
-    return not (board == Board.OFFICIAL and (phase.frozen_at is not None or phase.ends_at <= timezone.now()))
+    return not (board == Board.OFFICIAL and (phase.is_frozen or phase.ends_at <= timezone.now()))
