@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -116,3 +117,35 @@ class GroundTruthNames(models.Model):
 
     def __str__(self) -> str:
         return f"{len(self.names)} image ids of {self.phase}"
+
+
+class ContentPage(models.Model):
+    """A page of a challenge's site that organizers write in Markdown (rendered and sanitized on display)."""
+
+    class Kind(models.TextChoices):
+        # In navigation order.
+        OVERVIEW = "overview", "Overview"
+        DATA = "data", "Data"
+        EVALUATION = "evaluation", "Evaluation"
+        RULES = "rules", "Rules"
+        TIMELINE = "timeline", "Timeline"
+        ORGANIZERS = "organizers", "Organizers"
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="pages")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    body = models.TextField(
+        blank=True,
+        help_text="Markdown: headings (#), lists, tables, links, `code`. Raw HTML is shown as text; "
+        "links may use http, https and mailto only.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["challenge", "kind"]
+        constraints = [models.UniqueConstraint(fields=["challenge", "kind"], name="content_page_kind_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.challenge.short_title}: {self.get_kind_display()}"
