@@ -26,7 +26,6 @@ class AuditLogEntry(models.Model):
         DISQUALIFIED = "disqualified", "Disqualified"
         VERIFICATION = "verification", "Verification step"
         CONTENT_CHANGED = "content_changed", "Content page edited"
-        REPRESENTATIVE_CHANGED = "representative_changed", "Representative changed"
         OTHER = "other", "Other"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

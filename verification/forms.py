@@ -32,4 +32,9 @@ class DecisionForm(forms.Form):
         required=False, min_value=0, max_value=100, help_text="The key metric you obtained, in percent."
     )
     measured_parameters = forms.IntegerField(required=False, min_value=0, help_text="Must be below 150,000,000.")
+    confirm_difference = forms.BooleanField(
+        required=False,
+        label="Verify despite the difference",
+        help_text="Needed only when the reproduced score is further from the board's score than the tolerance.",
+    )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
