@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import parsers, permissions, status
+from rest_framework import parsers, permissions, serializers, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -113,6 +113,14 @@ class SubmissionDetailApi(APIView):
         return Response(submission_to_dict(sub, viewer=request.user))
 
 
+class RepresentativeSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Needed (true) when the choice would drop the team's rank; without it the answer is 409.",
+    )
+
+
 class SubmissionRepresentativeApi(APIView):
     """Make this scored submission the one that represents the team on the post-challenge board."""
 
@@ -120,10 +128,14 @@ class SubmissionRepresentativeApi(APIView):
 
     @extend_schema(
         operation_id="submission_representative_create",
-        request=None,
+        request=RepresentativeSerializer,
         responses={200: SubmissionSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
     )
     def post(self, request: Request, submission_id: int) -> Response:
         sub = submission_get_for_user(user=request.user, submission_id=submission_id)
-        sub = submission_set_representative(submission=sub, user=request.user)
+        options = RepresentativeSerializer(data=request.data)
+        options.is_valid(raise_exception=True)
+        sub = submission_set_representative(
+            submission=sub, user=request.user, confirm=options.validated_data["confirm"]
+        )
         return Response(submission_to_dict(sub, viewer=request.user))
