@@ -80,6 +80,11 @@ def test_a_visitor_reads_the_landing_page_and_the_content_pages(site, lid, tmp_p
     site.goto("/c/lid2020/track/1/test/leaderboard/")
     page.wait_for_selector("#lb-body tr")
     _docs_screenshot(page, "site-board.png", tmp_path)
+    # A phone: the content pages and the front page do not scroll sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/c/lid2020/", "/c/lid2020/data/", "/c/lid2020/evaluation/", "/c/lid2020/timeline/"):
+        site.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     assert page.console_errors == [] and page.failed_responses == []
 
 
