@@ -139,6 +139,18 @@ def test_an_organizer_extends_a_frozen_deadline_and_the_board_fills(site, lid, t
     site.goto("/admin/")
     _docs_screenshot(page, "admin-index.png", tmp_path, full_page=True)
 
+    # The admin's lists fit a 1366 px laptop screen.
+    page.set_viewport_size({"width": 1366, "height": 800})
+    for path in ("/admin/challenges/phase/", "/admin/submissions/submission/", "/admin/audit/auditlogentry/"):
+        site.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366, path
+        # ... without a scroll bar inside the list either.
+        widths = page.evaluate(
+            "[document.querySelector('#result_list').scrollWidth,"
+            " document.querySelector('#changelist .results').clientWidth]"
+        )
+        assert widths[0] <= widths[1], (path, widths)
+
 
 def test_the_verifier_is_warned_when_the_reproduced_score_differs(site, lid) -> None:  # type: ignore[no-untyped-def]
     phase = Phase.objects.get(track__number=1, split="test")
