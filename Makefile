@@ -29,11 +29,17 @@ archivers:
 		{ apt-get update -qq && apt-get install -y -qq zip p7zip-full libarchive-tools >/dev/null; }
 
 # The demo: SQLite, tasks run in-process, synthetic LID data; serves on http://127.0.0.1:8000.
+# It runs with DEBUG off, as production does (the site's own 404/403 pages, static files collected and
+# served by whitenoise), over plain HTTP on 127.0.0.1: so a demo-only key, no HTTPS redirect, no
+# HSTS and cookies that are not "secure". Production's defaults stay as they are (lidserver/settings.py);
+# tests/lidserver_tests/test_demo_settings.py starts the server with exactly these variables.
+DEMO_ENV := DEBUG=0 SECRET_KEY=demo-only-key-never-use-in-production-5b1f0c9e SECURE_SSL_REDIRECT=0 SECURE_HSTS_SECONDS=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 ALLOWED_HOSTS=127.0.0.1,localhost CELERY_TASK_ALWAYS_EAGER=1
 demo: $(STAMP)
 	mkdir -p var
-	$(DEV_ENV) CELERY_TASK_ALWAYS_EAGER=1 DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 $(PY) manage.py migrate --noinput
-	$(DEV_ENV) CELERY_TASK_ALWAYS_EAGER=1 DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 $(PY) manage.py demo_setup
-	$(DEV_ENV) CELERY_TASK_ALWAYS_EAGER=1 DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEMO_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(DEMO_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 $(PY) manage.py demo_setup
+	$(DEMO_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 $(PY) manage.py runserver 127.0.0.1:8000
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

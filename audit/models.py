@@ -25,6 +25,7 @@ class AuditLogEntry(models.Model):
         GROUND_TRUTH_LOADED = "ground_truth_loaded", "Ground truth loaded"
         DISQUALIFIED = "disqualified", "Disqualified"
         VERIFICATION = "verification", "Verification step"
+        CONTENT_CHANGED = "content_changed", "Content page edited"
         OTHER = "other", "Other"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -6,11 +6,18 @@ has it (and its checksum) but never its contents or a way to download it.
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
-from challenges.models import Challenge, Phase, Track
+from challenges.models import Challenge, ContentPage, Phase, Track
+from challenges.pages import markdown_to_html
+from challenges.services import content_page_create, content_page_update
+from leaderboard.services import phase_deadline_changed
 from lidserver.admin import OrganizerAdmin
 from lidserver.errors import ApplicationError
 from organizer.services import phase_audit_changes
@@ -75,6 +82,10 @@ class PhaseAdmin(OrganizerAdmin):
         before = Phase.objects.filter(pk=obj.pk).first() if change else None
         super().save_model(request, obj, form, change)
         phase_audit_changes(before=before, after=obj, actor=request.user)
+        if before is not None and before.ends_at != obj.ends_at:
+            # A freeze belongs to its deadline: a moved deadline re-opens the phase (or re-freezes it).
+            phase_deadline_changed(phase=obj, old_ends_at=before.ends_at, actor=request.user)
+            obj.refresh_from_db()
 
     @admin.action(description="Ask the top 3 teams for their code (verification)")
     def request_verification(self, request: HttpRequest, queryset: QuerySet[Phase]) -> None:
@@ -86,3 +97,55 @@ class PhaseAdmin(OrganizerAdmin):
                 continue
             names = ", ".join(str(r.team) for r in created) or "nobody new (the top teams were asked already)"
             self.message_user(request, f"{phase}: asked {names}.", messages.SUCCESS)
+
+
+class ContentPageForm(forms.ModelForm):
+    class Meta:
+        model = ContentPage
+        fields = ("challenge", "kind", "body")
+        widgets = {"body": forms.Textarea(attrs={"rows": 30, "cols": 100, "class": "markdown"})}
+
+
+@admin.register(ContentPage)
+class ContentPageAdmin(OrganizerAdmin):
+    """Organizers write the challenge's pages here in Markdown; every edit is in the audit log."""
+
+    form = ContentPageForm
+    list_display = ("__str__", "challenge", "kind", "updated_at_utc", "updated_by", "view_on_site_link")
+    list_filter = ("challenge", "kind")
+    list_select_related = ("challenge", "updated_by")
+    readonly_fields = ("preview", "updated_at", "updated_by")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # A page keeps its challenge and kind; only its text changes.
+        return (*self.readonly_fields, "challenge", "kind") if obj else self.readonly_fields
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {key: request.GET[key] for key in ("challenge", "kind") if key in request.GET}
+
+    @admin.display(description="last edited (UTC)", ordering="updated_at")
+    def updated_at_utc(self, obj: ContentPage) -> str:
+        return f"{obj.updated_at:%Y-%m-%d %H:%M}"
+
+    @admin.display(description="page")
+    def view_on_site_link(self, obj: ContentPage) -> str:
+        return format_html('<a href="{}">open</a>', _page_url(obj))
+
+    @admin.display(description="preview (as visitors see it)")
+    def preview(self, obj: ContentPage) -> SafeString:
+        # markdown_to_html sanitizes with the nh3 allow-list.
+        return SafeString(markdown_to_html(obj.body)) if obj.pk else SafeString("")
+
+    def save_model(self, request: HttpRequest, obj: ContentPage, form: Any, change: bool) -> None:
+        body = form.cleaned_data["body"]
+        if change:
+            content_page_update(page=obj, body=body, actor=request.user)
+        else:
+            created = content_page_create(challenge=obj.challenge, kind=obj.kind, body=body, actor=request.user)
+            obj.pk = created.pk
+
+
+def _page_url(page: ContentPage) -> str:
+    if page.kind == ContentPage.Kind.RULES:
+        return reverse("challenges:rules", args=[page.challenge.slug])
+    return reverse("challenges:page", args=[page.challenge.slug, page.kind])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -74,7 +75,9 @@ class Phase(models.Model):
         ordering = ["track", "split"]
         constraints = [
             models.UniqueConstraint(fields=["track", "split"], name="phase_split_unique_per_track"),
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="phase_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="phase_ends_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,6 +89,12 @@ class Phase(models.Model):
 
     def is_past_deadline(self, now: object = None) -> bool:
         return (now or timezone.now()) >= self.ends_at  # type: ignore[operator]
+
+    @property
+    def is_frozen(self) -> bool:
+        """A freeze belongs to the deadline it was made at: one older than the current deadline (the
+        deadline was moved later since) no longer counts, and the phase is open again."""
+        return self.frozen_at is not None and self.frozen_at >= self.ends_at
 
     @property
     def has_ground_truth(self) -> bool:
@@ -112,3 +121,35 @@ class GroundTruthNames(models.Model):
 
     def __str__(self) -> str:
         return f"{len(self.names)} image ids of {self.phase}"
+
+
+class ContentPage(models.Model):
+    """A page of a challenge's site that organizers write in Markdown (rendered and sanitized on display)."""
+
+    class Kind(models.TextChoices):
+        # In navigation order.
+        OVERVIEW = "overview", "Overview"
+        DATA = "data", "Data"
+        EVALUATION = "evaluation", "Evaluation"
+        RULES = "rules", "Rules"
+        TIMELINE = "timeline", "Timeline"
+        ORGANIZERS = "organizers", "Organizers"
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="pages")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    body = models.TextField(
+        blank=True,
+        help_text="Markdown: headings (#), lists, tables, links, `code`. Raw HTML is shown as text; "
+        "links may use http, https and mailto only.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["challenge", "kind"]
+        constraints = [models.UniqueConstraint(fields=["challenge", "kind"], name="content_page_kind_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.challenge.short_title}: {self.get_kind_display()}"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
-from challenges.models import Challenge, Phase, Track
+from challenges.models import Challenge, ContentPage, Phase, Track
 from lidserver.errors import ApplicationError, NotFound
 from submissions.selectors import team_quota
 
@@ -73,3 +75,67 @@ def phase_manifest(*, phase: Phase) -> dict[str, Any]:
         )
     sizes = {str(name): (int(h), int(w)) for name, (h, w) in zip(row.names, row.sizes, strict=True)}
     return Manifest(phase.track.number, sizes, phase.track.challenge.slug, phase.split).to_dict()
+
+
+def content_page_get(*, challenge: Challenge, kind: str) -> ContentPage | None:
+    """The challenge's page of this kind, or None when the organizers have not written it."""
+    return ContentPage.objects.filter(challenge=challenge, kind=kind).first()
+
+
+@dataclass(frozen=True)
+class LandingTrack:
+    track: Track
+    phases: list[Phase]
+    official: Phase | None  # the phase whose official top 3 is shown: the test split
+    top: list[dict[str, Any]]  # up to 3 stored official rows of that phase, best first
+    hidden: bool  # the board is not public yet
+
+
+def challenge_landing(*, challenge: Challenge, now: Any = None) -> dict[str, Any]:
+    """What the challenge's front page shows: per track its phases, the test board's top 3 (stored
+    rows), and how many teams and submissions there are. Three queries whatever the size of the
+    challenge (the tracks and phases come prefetched with the challenge)."""
+    from leaderboard.models import Board, LeaderboardEntry  # the leaderboard app owns its rows
+    from submissions.models import COUNTED_STATUSES, Submission
+
+    now = now or timezone.now()
+    top_rows = (
+        LeaderboardEntry.objects.filter(
+            phase__track__challenge=challenge, phase__split=Phase.Split.TEST, board=Board.OFFICIAL, rank__lte=3
+        )
+        .select_related("team")
+        .only("phase_id", "rank", "score", "verification_state", "team__name", "team__affiliation")
+        .order_by("rank", "pk")
+    )
+    from leaderboard.selectors import format_metric
+    from verification.models import VerificationRequest
+
+    labels = dict(VerificationRequest.State.choices)
+    by_phase: dict[int, list[dict[str, Any]]] = {}
+    for row in top_rows:
+        by_phase.setdefault(row.phase_id, []).append(
+            {
+                "rank": row.rank,
+                "team": row.team,
+                "score_text": format_metric(row.score, "pct"),
+                "verification_state": row.verification_state,
+                "verification_label": labels.get(row.verification_state, ""),
+            }
+        )
+    tracks = []
+    for track in challenge.tracks.all():
+        phases = list(track.phases.all())
+        official = next((p for p in phases if p.split == Phase.Split.TEST), None)
+        hidden = official is not None and not (
+            official.leaderboard_public_before_deadline or official.is_past_deadline(now)
+        )
+        top = [] if official is None or hidden else by_phase.get(official.pk, [])[:3]
+        tracks.append(LandingTrack(track=track, phases=phases, official=official, top=top, hidden=hidden))
+    return {
+        "tracks": tracks,
+        "team_count": challenge.teams.count(),
+        # Counted submissions: the ones that use a slot (one home for that rule: submissions.models).
+        "submission_count": Submission.objects.filter(
+            phase__track__challenge=challenge, status__in=COUNTED_STATUSES
+        ).count(),
+    }

@@ -8,10 +8,20 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from accounts.selectors import team_of_user
-from challenges.models import Challenge, Phase, Track
-from challenges.selectors import challenge_get, challenge_list, phase_quota, track_get
+from challenges.models import Challenge, ContentPage, Phase, Track
+from challenges.pages import markdown_to_html
+from challenges.selectors import (
+    challenge_get,
+    challenge_landing,
+    challenge_list,
+    content_page_get,
+    phase_quota,
+    track_get,
+)
+from lidserver.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -40,12 +50,33 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     challenge = challenge_or_404(slug)
-    context = {"challenge": challenge, "team": team_of_user(user=request.user, challenge=challenge)}
+    context = {
+        "challenge": challenge,
+        "team": team_of_user(user=request.user, challenge=challenge),
+        **challenge_landing(challenge=challenge),
+    }
     return render(request, "challenges/detail.html", context)
 
 
+def page(request: HttpRequest, slug: str, page: str) -> HttpResponse:
+    """A content page (Overview, Data, Evaluation, Rules, Timeline, Organizers) in sanitized HTML."""
+    challenge = challenge_or_404(slug)
+    if page not in ContentPage.Kind.values:
+        raise NotFound(f"{challenge.short_title} has no page “{page}”.")
+    content = content_page_get(challenge=challenge, kind=page)
+    context = {
+        "challenge": challenge,
+        "kind": page,
+        "title": ContentPage.Kind(page).label,
+        "content": content,
+        # Sanitized by markdown_to_html (nh3 allow-list), so it may go into the page as it is.
+        "html": SafeString(markdown_to_html(content.body)) if content else "",
+    }
+    return render(request, "challenges/page.html", context)
+
+
 def rules(request: HttpRequest, slug: str) -> HttpResponse:
-    return render(request, "challenges/rules.html", {"challenge": challenge_or_404(slug)})
+    return page(request, slug, ContentPage.Kind.RULES)
 
 
 def track(request: HttpRequest, slug: str, number: int) -> HttpResponse:

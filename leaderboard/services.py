@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from audit.models import AuditLogEntry
@@ -17,6 +18,7 @@ from challenges.models import Phase
 from leaderboard import memo, ranking
 from leaderboard.models import Board, FrozenEntry, LeaderboardEntry
 from leaderboard.standings import board_standings, verification_states
+from lidserver.errors import ApplicationError
 from submissions.models import COUNTED_STATUSES, Submission
 
 
@@ -77,11 +79,20 @@ def leaderboard_freeze(*, phase: Phase, actor: Any = None) -> bool:
     """Freeze the official board of a phase past its deadline; False when it already was frozen.
 
     Keeps each official team's submission as it stands now (``FrozenEntry``) and records the
-    freeze in the audit log.
+    freeze in the audit log. A freeze made for an earlier deadline is replaced.
     """
     phase = Phase.objects.select_for_update().get(pk=phase.pk)
-    if phase.frozen_at is not None:
+    if phase.is_frozen:
         return False
+    if not phase.is_past_deadline():
+        raise ApplicationError(
+            "phase_not_closed",
+            f"{phase} closes at {phase.ends_at:%Y-%m-%d %H:%M:%S} UTC; a phase is frozen at its deadline, not "
+            "before. Move the deadline first if the phase must close now.",
+            http_status=409,
+        )
+    FrozenEntry.objects.filter(phase=phase).delete()  # kept for a deadline that was moved since
+    phase.frozen_at = None
     leaderboard_refresh(phase=phase)  # the official board as of the deadline, with today's representatives
     entries = list(LeaderboardEntry.objects.filter(phase=phase, board=Board.OFFICIAL).order_by("rank", "pk"))
     FrozenEntry.objects.bulk_create(
@@ -97,14 +108,48 @@ def leaderboard_freeze(*, phase: Phase, actor: Any = None) -> bool:
         target=phase,
         submissions=[e.submission_id for e in entries],
     )
+    transaction.on_commit(lambda: _forget_versions(phase.pk))
     return True
 
 
+@transaction.atomic
+def phase_deadline_changed(*, phase: Phase, old_ends_at: Any, actor: Any = None) -> None:
+    """After an organizer moved a deadline: a freeze made for the old one no longer holds.
+
+    The phase re-opens (its kept rows go, the audit log says so) and the official board is
+    recomputed for the new deadline; if that deadline has passed too, the phase is frozen again
+    at once, so the board never waits for beat.
+    """
+    phase = Phase.objects.select_for_update().get(pk=phase.pk)
+    if phase.ends_at == old_ends_at:
+        return
+    if phase.frozen_at is not None:
+        FrozenEntry.objects.filter(phase=phase).delete()
+        phase.frozen_at = None
+        phase.save(update_fields=["frozen_at"])
+        audit_record(
+            actor=actor,
+            action=AuditLogEntry.Action.FREEZE,
+            summary=(
+                f"Re-opened the official leaderboard of {phase}: its deadline moved from "
+                f"{old_ends_at:%Y-%m-%d %H:%M:%S} to {phase.ends_at:%Y-%m-%d %H:%M:%S} UTC."
+            ),
+            target=phase,
+            old_ends_at=old_ends_at.isoformat(),
+            new_ends_at=phase.ends_at.isoformat(),
+        )
+    if phase.is_past_deadline():
+        leaderboard_freeze(phase=phase, actor=actor)
+    else:
+        leaderboard_refresh(phase=phase)
+
+
 def freeze_closed_phases(*, now: Any = None) -> list[int]:
-    """Freeze every phase whose deadline has passed and that is not frozen yet; returns their ids."""
+    """Freeze every phase whose deadline has passed and that is not frozen for it yet; returns their ids."""
     now = now or timezone.now()
     frozen = []
-    for phase in Phase.objects.filter(frozen_at__isnull=True, ends_at__lte=now):
+    unfrozen = Q(frozen_at__isnull=True) | Q(frozen_at__lt=F("ends_at"))
+    for phase in Phase.objects.filter(unfrozen, ends_at__lte=now):
         if leaderboard_freeze(phase=phase):
             frozen.append(phase.pk)
     return frozen

@@ -39,21 +39,26 @@ def board_standings(
     """Per board, the ranked entries.
 
     The official board counts submissions made before the deadline and leaves out teams whose
-    verification for this phase ended in disqualification; once the phase is frozen it holds the
-    submissions kept at freeze time only (with their current scores). The post-challenge board
+    verification for this phase ended in disqualification; once the phase is frozen (for its
+    current deadline) each team keeps the submission kept at freeze time (with its current score). The post-challenge board
     counts everything.
     """
     scored = phase_candidates(phase=phase, new_scores=new_scores)
     states = verification_states(phase=phase) if states is None else states
     disqualified = {team for team, state in states.items() if state == VerificationRequest.State.DISQUALIFIED}
     chosen = dict(TeamPhase.objects.filter(phase=phase).values_list("team_id", "representative_id"))
-    if phase.frozen_at is None:
-        before = [c for c in scored if c.created_at < phase.ends_at]
-        official = ranking.representatives(before, chosen)
-    else:
-        # Hidden or no-longer-scored submissions are not candidates any more, and so drop out.
-        frozen_ids = set(FrozenEntry.objects.filter(phase=phase).values_list("submission_id", flat=True))
-        official = [c for c in scored if c.id in frozen_ids]
+    before = [c for c in scored if c.created_at < phase.ends_at]
+    official = ranking.representatives(before, chosen)
+    if phase.is_frozen:
+        # Frozen: each team kept at freeze time keeps that submission, with its current score
+        # (re-scoring counts); hidden or no-longer-scored ones are candidates no more and so drop
+        # out. A team with no kept row (its pre-deadline upload was still being scored at the
+        # freeze) enters with its representative among its pre-deadline submissions.
+        kept = dict(FrozenEntry.objects.filter(phase=phase).values_list("team_id", "submission_id"))
+        by_id = {c.id: c for c in before}
+        official = [by_id[sub] for sub in kept.values() if sub in by_id] + [
+            c for c in official if c.team_id not in kept
+        ]
     return {
         Board.OFFICIAL: ranking.ranked(c for c in official if c.team_id not in disqualified),
         Board.POST: ranking.ranked(ranking.representatives(scored, chosen)),

@@ -46,6 +46,9 @@ ERROR_CODES: dict[str, str] = {
     "daily_limit_reached": "the team used all its submissions of the UTC day",
     "rejected_cap_reached": "too many rejected uploads today",
     "not_scored": "only a scored, visible submission can represent the team",
+    "phase_not_closed": "a phase is frozen at its deadline, not before (freeze_phase on an open phase)",
+    "representative_drops_rank": "the chosen representative would drop the team's rank; send confirm to choose it anyway",
+    "score_difference": "the reproduced score differs from the board's by more than the tolerance; confirm to verify anyway",
     "manifest_unavailable": "the split's image ids and sizes are not published yet (no ground truth loaded)",
     "scoring_failed": "a submission's error_code when the platform could not score it (not charged)",
     # Leaderboards

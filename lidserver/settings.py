@@ -97,10 +97,14 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Dates in ISO order and UTC everywhere, the admin included (lidserver/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["lidserver.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files served at the site root by whitenoise (the favicon browsers ask for at /favicon.ico).
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -134,6 +138,9 @@ MAX_DECLARED_PARAMETERS = 150_000_000
 # the largest code archive they may upload.
 VERIFICATION_TOP = env.int("VERIFICATION_TOP", default=3)
 VERIFICATION_MAX_CODE_BYTES = env.int("VERIFICATION_MAX_CODE_BYTES", default=2 * 2**30)
+# A reproduced score further than this many percentage points from the board's score is recorded
+# as verified only when the verifier confirms it (shown on the request and in the audit log).
+VERIFICATION_SCORE_TOLERANCE_POINTS = env.float("VERIFICATION_SCORE_TOLERANCE_POINTS", default=0.5)
 
 # Scoring: how long a submission may sit in queued/running before beat re-queues it, and how
 # many attempts the platform makes before it fails the submission (without charging the team).

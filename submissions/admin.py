@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
-from lidserver.admin import OrganizerAdmin, pct
+from lidserver.admin import OrganizerAdmin, curve_svg, metrics_html, pct
 from lidserver.errors import ApplicationError
 from organizer.rescoring import rescore_run_create, rescore_run_enqueue
 from organizer.services import submission_set_hidden
@@ -22,7 +22,7 @@ _READONLY = (
     "phase", "team", "uploaded_by", "archive_name", "sha256", "size", "method_name", "method_description",
     "declared_parameters", "status", "error_code", "error_message", "staff_log", "attempts", "created_at",
     "queued_at", "started_at", "finished_at", "scoring_seconds", "scorer_version", "ground_truth_checksum",
-    "score", "metrics", "per_class", "curve", "ci_low", "ci_high",
+    "score_pct", "metrics_pct", "per_class", "curve_chart", "ci_low", "ci_high",
 )  # fmt: skip
 
 
@@ -55,6 +55,14 @@ class SubmissionAdmin(OrganizerAdmin):
     @admin.display(description="score", ordering="score")
     def score_pct(self, obj: Submission) -> str:
         return pct(obj.score)
+
+    @admin.display(description="metrics")
+    def metrics_pct(self, obj: Submission) -> str:
+        return metrics_html(obj.phase.track.number, obj.metrics)
+
+    @admin.display(description="IoU-threshold curve")
+    def curve_chart(self, obj: Submission) -> str:
+        return curve_svg(obj.curve)
 
     def save_model(self, request: HttpRequest, obj: Submission, form: Any, change: bool) -> None:
         # Only ``hidden`` is editable; it goes through the audited service.

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
-from rest_framework import parsers, permissions, status
+from rest_framework import parsers, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -32,7 +32,6 @@ def _page(view: ApiView, request: Request, submissions: Any) -> Response:
     page = paginator.paginate_queryset(submissions, request, view=view) or []
     context = {"representatives": representative_ids(page)}
     return paginator.get_paginated_response(SubmissionSerializer(page, many=True, context=context).data)
-
 
 
 class PhaseSubmissionsApi(ApiView):
@@ -115,6 +114,14 @@ class SubmissionDetailApi(ApiView):
         return Response(SubmissionSerializer(sub).data)
 
 
+class RepresentativeSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Needed (true) when the choice would drop the team's rank; without it the answer is 409.",
+    )
+
+
 class SubmissionRepresentativeApi(ApiView):
     """Make this scored submission the one that represents the team on the post-challenge board."""
 
@@ -122,10 +129,14 @@ class SubmissionRepresentativeApi(ApiView):
 
     @extend_schema(
         operation_id="submission_representative_create",
-        request=None,
+        request=RepresentativeSerializer,
         responses={200: SubmissionSerializer, **error_responses(409)},
     )
     def post(self, request: Request, submission_id: int) -> Response:
         sub = submission_get_for_user(user=request.user, submission_id=submission_id)
-        sub = submission_set_representative(submission=sub, user=request.user)
+        options = RepresentativeSerializer(data=request.data)
+        options.is_valid(raise_exception=True)
+        sub = submission_set_representative(
+            submission=sub, user=request.user, confirm=options.validated_data["confirm"]
+        )
         return Response(SubmissionSerializer(sub).data)

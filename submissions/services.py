@@ -262,8 +262,13 @@ def enqueue_scoring(*, submission_id: int, countdown: float | None = None) -> No
     )
 
 
-def submission_set_representative(*, submission: Any, user: Any) -> Submission:
-    """Make a scored submission of the user's own team the one shown for it on the post-challenge board."""
+def submission_set_representative(*, submission: Any, user: Any, confirm: bool = False) -> Submission:
+    """Make a scored submission of the user's own team the one shown for it on the post-challenge board
+    (and on the official board while the phase is open).
+
+    A choice that would drop the team's rank is refused with ``representative_drops_rank`` (409)
+    unless ``confirm`` is given.
+    """
     sub = submission_get_for_user(user=user, submission_id=submission.pk)
     if not team_is_member(team=sub.team, user=user):
         raise ApplicationError(
@@ -280,7 +285,50 @@ def submission_set_representative(*, submission: Any, user: Any) -> Submission:
                 f"Only a scored submission can represent your team; submission {sub.pk} is {sub.status}.",
                 http_status=409,
             )
+        if not confirm:
+            _refuse_a_rank_drop(sub)
         team_phase.representative = sub
         team_phase.save(update_fields=["representative"])
         leaderboard_refresh(phase=sub.phase)
     return sub
+
+
+def _refuse_a_rank_drop(sub: Submission) -> None:
+    """Raise when making ``sub`` the representative would lower the team's rank on a board it changes.
+
+    Ranks are read from the stored boards (competition ranking: one more than the number of other
+    teams with a strictly higher score).
+    """
+    from leaderboard.models import Board, LeaderboardEntry
+
+    boards = [Board.POST]
+    if not sub.phase.is_frozen and not sub.phase.is_past_deadline() and sub.created_at < sub.phase.ends_at:
+        boards.insert(0, Board.OFFICIAL)
+    entries = LeaderboardEntry.objects.filter(phase=sub.phase, board__in=boards)
+    mine = {e.board: e for e in entries.filter(team_id=sub.team_id)}
+    drops = []
+    for board in boards:
+        entry = mine.get(board)
+        if entry is None or entry.submission_id == sub.pk or (sub.score or 0.0) >= entry.score:
+            continue
+        rank_new = 1 + entries.filter(board=board, score__gt=sub.score or 0.0).exclude(team_id=sub.team_id).count()
+        if rank_new > entry.rank:
+            drops.append((board, entry, rank_new))
+    if not drops:
+        return
+    _, entry, rank_new = max(drops, key=lambda d: d[2] - d[1].rank)
+    names = {Board.OFFICIAL: "official", Board.POST: "post-challenge"}
+    where = " and ".join(names[b] for b, _, _ in drops) + (" leaderboards" if len(drops) > 1 else " leaderboard")
+    raise ApplicationError(
+        "representative_drops_rank",
+        f"Submission {sub.pk} scores {(sub.score or 0.0) * 100:.2f}, below your team's current entry "
+        f"({entry.score * 100:.2f}): your team would drop from rank {entry.rank} to rank {rank_new} on the {where}. "
+        "Confirm to choose it anyway.",
+        http_status=409,
+        detail={
+            "rank_now": entry.rank,
+            "rank_new": rank_new,
+            "boards": [b for b, _, _ in drops],
+            "confirm": "Send confirm=true.",
+        },
+    )

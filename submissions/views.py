@@ -169,15 +169,21 @@ def status_json(request: HttpRequest, submission_id: int) -> JsonResponse:
 @require_POST
 def representative(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = _submission_or_404(request, submission_id)
-    try:
-        services.submission_set_representative(submission=submission, user=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Submission {submission.pk} now represents your team on the leaderboard.")
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("submissions:detail", args=(submission.pk,))
+    try:
+        services.submission_set_representative(
+            submission=submission, user=request.user, confirm=request.POST.get("confirm") == "1"
+        )
+    except ApplicationError as exc:
+        if exc.code == "representative_drops_rank":
+            # Ask first: the same form again, with the confirmation.
+            context = {"submission": submission, "message": exc.message, "next": target}
+            return render(request, "submissions/representative_confirm.html", context)
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Submission {submission.pk} now represents your team on the leaderboard.")
     return redirect(target)
 
 

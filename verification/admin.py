@@ -12,15 +12,19 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from lidserver.admin import OrganizerAdmin
+from lidserver.admin import OrganizerAdmin, pct
 from lidserver.errors import ApplicationError
 from verification.models import VerificationRequest
-from verification.services import verification_disqualify_submission_team
+from verification.services import (
+    score_difference_points,
+    tolerance_points,
+    verification_disqualify_submission_team,
+)
 
 _READONLY = (
     "phase", "team", "submission", "rank_when_requested", "state", "verifier_page", "code_archive_name", "code_sha256",
     "code_size", "declared_parameters", "instructions", "requested_at", "uploaded_at", "uploaded_by",
-    "reproduced_score", "measured_parameters", "verifier_note", "decided_at", "decided_by",
+    "reproduced_pct", "board_pct", "score_difference", "measured_parameters", "verifier_note", "decided_at", "decided_by",
 )  # fmt: skip
 
 
@@ -48,6 +52,26 @@ class VerificationRequestAdmin(OrganizerAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # decisions go through the verifier's page, which records who, when and the audit entry
+
+    @admin.display(description="reproduced score")
+    def reproduced_pct(self, obj: VerificationRequest) -> str:
+        return pct(obj.reproduced_score)
+
+    @admin.display(description="board score at the decision")
+    def board_pct(self, obj: VerificationRequest) -> str:
+        return pct(obj.board_score)
+
+    @admin.display(description="difference (points)")
+    def score_difference(self, obj: VerificationRequest) -> str:
+        difference = score_difference_points(obj.reproduced_score, obj.board_score)
+        if difference is None:
+            return "—"
+        beyond = abs(difference) > tolerance_points()
+        text = f"{difference:.2f} (tolerance {tolerance_points():.2f})"
+        if beyond:
+            text += ": beyond the tolerance, confirmed by the verifier" if obj.score_difference_confirmed else ""
+            return format_html('<span class="tolerance-warning">{}</span>', text)
+        return text
 
     @admin.display(description="verifier's page")
     def verifier_page(self, obj: VerificationRequest) -> str:

@@ -37,4 +37,9 @@ class DecisionForm(forms.Form):
     measured_parameters = forms.IntegerField(
         required=False, min_value=0, help_text=f"Must be below {settings.MAX_DECLARED_PARAMETERS:,}."
     )
+    confirm_difference = forms.BooleanField(
+        required=False,
+        label="Verify despite the difference",
+        help_text="Needed only when the reproduced score is further from the board's score than the tolerance.",
+    )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))

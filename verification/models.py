@@ -37,6 +37,10 @@ class VerificationRequest(models.Model):
     reproduced_score = models.FloatField(null=True, blank=True)
     measured_parameters = models.BigIntegerField(null=True, blank=True)
     verifier_note = models.TextField(blank=True)
+    # The official board's key score when the verifier decided, and whether the verifier confirmed a
+    # reproduced score beyond VERIFICATION_SCORE_TOLERANCE_POINTS of it.
+    board_score = models.FloatField(null=True, blank=True)
+    score_difference_confirmed = models.BooleanField(default=False)
 
     requested_at = models.DateTimeField(auto_now_add=True)
     uploaded_at = models.DateTimeField(null=True, blank=True)

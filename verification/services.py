@@ -192,6 +192,24 @@ def _too_large_message() -> str:
     return f"The code archive is larger than {max_code_bytes() // 2**20} MiB; leave out weights and data, or ask us."
 
 
+def tolerance_points() -> float:
+    """How far (in percentage points) a reproduced score may be from the board's without a confirmation."""
+    return float(settings.VERIFICATION_SCORE_TOLERANCE_POINTS)
+
+
+def _board_score(request: VerificationRequest) -> float | None:
+    """The team's key score on the official board now, else its verified submission's score."""
+    entry = LeaderboardEntry.objects.filter(phase=request.phase, board=Board.OFFICIAL, team=request.team).first()
+    return entry.score if entry is not None else request.submission.score
+
+
+def score_difference_points(reproduced: float | None, board: float | None) -> float | None:
+    """reproduced - board, in percentage points (both are fractions), rounded to 1e-6 points."""
+    if reproduced is None or board is None:
+        return None
+    return round((reproduced - board) * 100, 6)
+
+
 def verification_decide(
     *,
     request: VerificationRequest,
@@ -200,14 +218,23 @@ def verification_decide(
     reproduced_score: float | None,
     measured_parameters: int | None,
     note: str = "",
+    confirm_difference: bool = False,
 ) -> VerificationRequest:
-    """Record the verifier's result: verified or disqualified (who, when, what was measured)."""
+    """Record the verifier's result: verified or disqualified (who, when, what was measured).
+
+    A verification whose reproduced score differs from the board's by more than the tolerance
+    (``VERIFICATION_SCORE_TOLERANCE_POINTS``) is refused unless ``confirm_difference`` is given.
+    """
     if verdict not in (State.VERIFIED, State.DISQUALIFIED):
         raise ApplicationError("verification_verdict", "Choose verified or disqualified.")
     if verdict == State.VERIFIED:
         _check_verifiable(measured_parameters)
     with transaction.atomic():
-        request = VerificationRequest.objects.select_for_update().select_related("team", "phase").get(pk=request.pk)
+        request = (
+            VerificationRequest.objects.select_for_update()
+            .select_related("team", "phase", "submission")
+            .get(pk=request.pk)
+        )
         if request.state == State.DISQUALIFIED:
             raise ApplicationError(
                 "verification_decided", f"{request.team} is already disqualified in {request.phase}.", http_status=409
@@ -216,10 +243,24 @@ def verification_decide(
             raise ApplicationError(
                 "verification_no_code", "The team has not uploaded its code yet; it cannot be verified before that."
             )
+        board = _board_score(request)
+        difference = score_difference_points(reproduced_score, board)
+        beyond = difference is not None and abs(difference) > tolerance_points()
+        if verdict == State.VERIFIED and beyond and not confirm_difference:
+            raise ApplicationError(
+                "score_difference",
+                f"The reproduced score ({reproduced_score * 100:.2f}) differs from the board's ({board * 100:.2f}) by "
+                f"{difference:+.2f} points, more than the tolerance of {tolerance_points():.2f} points. Check the "
+                "run, or tick “Verify despite the difference” to record it anyway.".replace("+-", "-"),
+                http_status=409,
+                detail={"board_score": board, "difference_points": difference, "tolerance_points": tolerance_points()},
+            )
         request.state = verdict
         request.reproduced_score = reproduced_score
         request.measured_parameters = measured_parameters
         request.verifier_note = note
+        request.board_score = board
+        request.score_difference_confirmed = bool(beyond and confirm_difference)
         request.decided_by, request.decided_at = user, timezone.now()
         request.save()
         _audit_decision(request, user)
@@ -243,15 +284,28 @@ def _check_verifiable(measured_parameters: int | None) -> None:
 
 def _audit_decision(request: VerificationRequest, user: Any) -> None:
     disqualified = request.state == State.DISQUALIFIED
+    difference = score_difference_points(request.reproduced_score, request.board_score)
+    summary = f"{'Disqualified' if disqualified else 'Verified'} {request.team} in {request.phase}"
+    if difference is not None:
+        where = "beyond" if abs(difference) > tolerance_points() else "within"
+        summary += (
+            f" (reproduced {request.reproduced_score * 100:.2f}, board {request.board_score * 100:.2f}: "
+            f"{difference:+.2f} points, {where} the {tolerance_points():.2f} tolerance"
+            f"{', confirmed' if request.score_difference_confirmed else ''})"
+        ).replace("+-", "-")
     audit_record(
         actor=user,
         action=AuditLogEntry.Action.DISQUALIFIED if disqualified else AuditLogEntry.Action.VERIFICATION,
-        summary=f"{'Disqualified' if disqualified else 'Verified'} {request.team} in {request.phase}.",
+        summary=summary + ".",
         target=request,
         state=request.state,
         reproduced_score=request.reproduced_score,
         measured_parameters=request.measured_parameters,
         note=request.verifier_note,
+        board_score=request.board_score,
+        difference_points=difference,
+        tolerance_points=tolerance_points(),
+        difference_confirmed=request.score_difference_confirmed,
     )
 
 

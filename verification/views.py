@@ -76,13 +76,20 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 reproduced_score=score / 100 if score is not None else None,
                 measured_parameters=form.cleaned_data["measured_parameters"],
                 note=form.cleaned_data["note"],
+                confirm_difference=form.cleaned_data["confirm_difference"],
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "The decision was recorded and the leaderboard updated.")
             return redirect("verification:detail", pk=verification.pk)
-    return render(request, "verification/detail.html", {"verification": verification, "form": form})
+    context = {
+        "verification": verification,
+        "form": form,
+        "tolerance": services.tolerance_points(),
+        "difference": services.score_difference_points(verification.reproduced_score, verification.board_score),
+    }
+    return render(request, "verification/detail.html", context)
 
 
 def download(request: HttpRequest, pk: int) -> FileResponse:

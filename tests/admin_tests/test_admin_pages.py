@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from audit.models import AuditLogEntry
 from audit.services import audit_record
+from challenges.models import ContentPage
 from leaderboard.models import FrozenEntry
 from organizer.models import RescoreItem, RescoreRun
 from submissions.models import Submission, TeamPhase
@@ -29,6 +30,7 @@ def world():  # type: ignore[no-untyped-def]
     run = RescoreRun.objects.create(scope="test", state="ready", rank_changes={})
     RescoreItem.objects.create(run=run, submission=Submission.objects.first(), old_score=0.9, new_score=0.91)
     audit_record(actor=None, action=AuditLogEntry.Action.OTHER, summary="x")
+    ContentPage.objects.create(challenge=phase.track.challenge, kind="data", body="# Data")
     return phase
 
 
@@ -41,7 +43,7 @@ def organizer_client(client):  # type: ignore[no-untyped-def]
 
 MODELS = [
     "accounts.user", "accounts.team", "accounts.membership", "challenges.challenge", "challenges.track",
-    "challenges.phase", "submissions.submission", "submissions.teamphase", "leaderboard.leaderboardentry",
+    "challenges.phase", "challenges.contentpage", "submissions.submission", "submissions.teamphase", "leaderboard.leaderboardentry",
     "leaderboard.frozenentry", "verification.verificationrequest", "audit.auditlogentry", "organizer.rescorerun",
 ]  # fmt: skip
 

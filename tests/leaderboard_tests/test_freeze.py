@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from audit.models import AuditLogEntry
+from challenges.models import Phase
 from leaderboard.models import FrozenEntry
 from leaderboard.selectors import leaderboard_rows
 from leaderboard.services import leaderboard_refresh
@@ -109,3 +113,105 @@ def test_between_the_deadline_and_the_freeze_the_official_board_uses_pre_deadlin
     scored_submission(phase=phase, team=team, score=0.9, created_at=timezone.now())
     leaderboard_refresh(phase=phase)
     assert _board(phase) == [("Solo", 1, early.pk)]
+
+
+# A freeze belongs to a deadline ------------------------------------------------------------------
+
+
+def test_extending_the_deadline_after_an_empty_freeze_reopens_the_phase_and_the_board_fills() -> None:
+    """The beat froze the phase at its first deadline with nobody on the board; the organizer then
+    moved the deadline two days later and teams submitted: the official board shows them."""
+    from leaderboard.services import phase_deadline_changed
+
+    phase = past_deadline(PhaseFactory())
+    assert freeze_closed_phases() == [phase.pk]
+    phase.refresh_from_db()
+    assert phase.frozen_at is not None and not FrozenEntry.objects.filter(phase=phase).exists()
+
+    old = phase.ends_at
+    Phase.objects.filter(pk=phase.pk).update(ends_at=timezone.now() + dt.timedelta(days=2))
+    phase.refresh_from_db()
+    phase_deadline_changed(phase=phase, old_ends_at=old, actor=None)
+    phase.refresh_from_db()
+    assert phase.frozen_at is None
+    entry = AuditLogEntry.objects.filter(action=AuditLogEntry.Action.FREEZE).order_by("-pk").first()
+    assert entry.summary.startswith(f"Re-opened the official leaderboard of {phase}")
+
+    team = TeamFactory(name="Late but on time")
+    sub = scored_submission(phase=phase, team=team, score=0.7)
+    leaderboard_refresh(phase=phase)
+    assert _board(phase) == [("Late but on time", 1, sub.pk)]
+    assert freeze_closed_phases() == []  # the new deadline has not passed
+
+
+def test_a_freeze_made_before_the_deadline_was_moved_is_ignored_even_without_the_admin() -> None:
+    """ends_at changed behind the admin's back (shell, load_challenge): the stale freeze does not
+    hide the submissions made before the new deadline, and the beat freezes again once it passes."""
+    now = timezone.now()
+    phase = past_deadline(PhaseFactory(), days_ago=3)
+    freeze_closed_phases()
+    Phase.objects.filter(pk=phase.pk).update(frozen_at=now - dt.timedelta(days=3) + dt.timedelta(minutes=1))
+    team = TeamFactory(name="T")
+    sub = scored_submission(phase=phase, team=team, score=0.5, created_at=now - dt.timedelta(days=1))
+    Phase.objects.filter(pk=phase.pk).update(ends_at=now + dt.timedelta(hours=1))
+    phase.refresh_from_db()
+    leaderboard_refresh(phase=phase)
+    assert _board(phase) == [("T", 1, sub.pk)]
+
+    Phase.objects.filter(pk=phase.pk).update(ends_at=now - dt.timedelta(hours=1))
+    assert freeze_closed_phases() == [phase.pk]
+    assert list(FrozenEntry.objects.filter(phase=phase).values_list("submission_id", flat=True)) == [sub.pk]
+
+
+def test_a_submission_made_before_the_deadline_but_scored_after_the_freeze_enters_the_official_board(closed) -> None:  # type: ignore[no-untyped-def]
+    phase, teams, subs = closed
+    late_scorer = TeamFactory(name="D")
+    queued = scored_submission(
+        phase=phase,
+        team=late_scorer,
+        score=0.7,
+        status=Status.QUEUED,
+        created_at=phase.ends_at - dt.timedelta(minutes=1),
+    )
+    freeze_closed_phases()
+    phase.refresh_from_db()
+    Submission.objects.filter(pk=queued.pk).update(status=Status.SCORED, score=0.7, metrics={"mean_iou": 0.7})
+    leaderboard_refresh(phase=phase)
+    assert _board(phase) == [
+        ("A", 1, subs["A"].pk),
+        ("D", 2, queued.pk),
+        ("B", 3, subs["B"].pk),
+        ("C", 4, subs["C"].pk),
+    ]
+
+
+def test_the_official_board_of_a_closed_phase_is_right_without_beat(closed) -> None:  # type: ignore[no-untyped-def]
+    phase, _, subs = closed
+    # No freeze ran: the board is computed from the submissions before the deadline.
+    scored_submission(phase=phase, team=TeamFactory(name="After"), score=0.99)
+    leaderboard_refresh(phase=phase)
+    assert _board(phase) == [("A", 1, subs["A"].pk), ("B", 2, subs["B"].pk), ("C", 3, subs["C"].pk)]
+
+
+def test_freeze_phase_command(closed) -> None:  # type: ignore[no-untyped-def]
+    phase, _, subs = closed
+    out = io.StringIO()
+    call_command("freeze_phase", "lid2020", "1", "test", stdout=out)
+    assert out.getvalue() == f"Froze the official leaderboard of {phase} with 3 teams.\n"
+    out = io.StringIO()
+    call_command("freeze_phase", "lid2020", "1", "test", stdout=out)
+    assert (
+        out.getvalue()
+        == f"{phase} is frozen already (since {Phase.objects.get(pk=phase.pk).frozen_at:%Y-%m-%d %H:%M:%S} UTC).\n"
+    )
+
+    open_phase = PhaseFactory(track=TrackFactory(number=2))
+    with pytest.raises(CommandError) as exc:
+        call_command("freeze_phase", "lid2020", "2", "test")
+    assert str(exc.value) == (
+        f"{open_phase} closes at {open_phase.ends_at:%Y-%m-%d %H:%M:%S} UTC; a phase is frozen at its deadline, "
+        "not before. Move the deadline first if the phase must close now."
+    )
+    with pytest.raises(CommandError) as exc:
+        call_command("freeze_phase", "lid2020", "7", "test")
+    assert str(exc.value) == "There is no such leaderboard; check the challenge, track number and split."

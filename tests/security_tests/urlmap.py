@@ -89,6 +89,7 @@ TABLE: dict[str, Row] = {
     "challenges:home": Row(PUBLIC),
     "challenges:detail": Row(PUBLIC, lambda w: {"slug": "lid2020"}),
     "challenges:rules": Row(PUBLIC, lambda w: {"slug": "lid2020"}),
+    "challenges:page": Row(PUBLIC, lambda w: {"slug": "lid2020", "page": "data"}),
     "challenges:track": Row(PUBLIC, lambda w: {"slug": "lid2020", "number": 1}),
     "leaderboard:board": Row(PUBLIC, phase),
     "leaderboard:board_json": Row(PUBLIC, phase),

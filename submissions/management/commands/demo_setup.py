@@ -4,12 +4,19 @@ Idempotent: run it again and it keeps what is there (accounts, teams, ground tru
 size, submissions already made) and only adds what is missing. ``make demo`` runs it with
 ``CELERY_TASK_ALWAYS_EAGER=1`` on SQLite, so each upload is scored in-process when it commits;
 a submission still waiting afterwards (no eager mode, no worker) is scored here directly.
+
+One track's test phase (the last of ``--tracks``, track 3 by default) is shown after its deadline:
+its demo submissions are dated before the deadline, the official board is frozen, the top 3 are
+asked for their code and the leading team has uploaded it, and one late submission sits on the
+post-challenge board only. So the verifier's pages and the post-challenge board have something
+to show.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import secrets
 import shutil
 import zipfile
@@ -78,7 +85,22 @@ class Command(BaseCommand):
         if min(counts.values()) < 1:
             raise CommandError("--images and --images-track3 must be at least 1.")
 
+        # Eager tasks log each run at INFO to the console; those lines would sit between the ones
+        # this command prints (and bury the account list). Warnings and errors still show.
+        logging.disable(logging.INFO)
+        try:
+            self._setup(tracks, counts, data_dir)
+        finally:
+            logging.disable(logging.NOTSET)
+
+    def _setup(self, tracks: list[int], counts: dict[int, int], data_dir: Path) -> None:
+        closed_track = tracks[-1]
+        kept_dates = self._closed_dates(closed_track)
         challenge = self._challenge()
+        if kept_dates:  # a second run keeps the closed phase closed, frozen at the same deadline
+            Phase.objects.filter(track__challenge=challenge, track__number=closed_track, split="test").update(
+                **kept_dates
+            )
         organizer_note = self._organizer()
         users = self._people()
         teams = self._teams(challenge, users)
@@ -90,6 +112,8 @@ class Command(BaseCommand):
             for phase in phases.order_by("track__number", "split"):
                 folder = self._ground_truth(phase, counts[phase.track.number], data_dir)
                 self._submissions(phase, folder, teams, users)
+                if phase.track.number == closed_track and phase.split == "test":
+                    self._close(phase, folder, teams, users)
         self._report(challenge, organizer_note, data_dir, tracks)
 
     # The challenge and its phases ------------------------------------------------------------
@@ -100,6 +124,61 @@ class Command(BaseCommand):
         return challenge_load(
             overrides={"starts_at": now - dt.timedelta(days=30), "ends_at": now + dt.timedelta(days=30)}
         )
+
+    def _closed_dates(self, track: int) -> dict[str, Any]:
+        phase = Phase.objects.filter(track__challenge__slug="lid2020", track__number=track, split="test").first()
+        if phase is None or not phase.is_frozen:
+            return {}
+        return {"starts_at": phase.starts_at, "ends_at": phase.ends_at}
+
+    def _close(self, phase: Phase, folder: Path, teams: dict[str, Team], users: dict[str, User]) -> None:
+        """The phase after its deadline: frozen, the top 3 asked, Alpha's code uploaded, one late entry."""
+        from leaderboard.services import leaderboard_freeze, leaderboard_refresh
+        from submissions.services import submission_create
+        from verification.models import VerificationRequest
+        from verification.services import verification_request_top_teams, verification_upload_code
+
+        if not phase.is_frozen:
+            now = timezone.now().replace(microsecond=0)
+            deadline = now - dt.timedelta(days=1)
+            Phase.objects.filter(pk=phase.pk).update(starts_at=now - dt.timedelta(days=60), ends_at=deadline)
+            # The demo's submissions were made "before the deadline", a few hours apart.
+            for index, sub in enumerate(Submission.objects.filter(phase=phase).order_by("pk")):
+                Submission.objects.filter(pk=sub.pk).update(created_at=deadline - dt.timedelta(hours=2 * (index + 1)))
+            phase.refresh_from_db()
+            leaderboard_refresh(phase=phase)
+            leaderboard_freeze(phase=phase)
+            self.stdout.write(f"{phase}: deadline passed yesterday; the official board is frozen.")
+        verification_request_top_teams(phase=phase)
+        leader = teams[DEMO_TEAMS[0].name]
+        request = VerificationRequest.objects.filter(phase=phase, team=leader).first()
+        if request is not None and request.state == VerificationRequest.State.REQUESTED:
+            code = io.BytesIO()
+            with zipfile.ZipFile(code, "w") as archive:
+                archive.writestr("infer.py", "# Alpha Vision demo inference code\nprint('predicting')\n")
+                archive.writestr("README.md", "python infer.py --images test/ --out pred/\n")
+            verification_upload_code(
+                request=request,
+                user=users[DEMO_TEAMS[0].members[0]],
+                archive=SimpleUploadedFile("alpha-vision-code.zip", code.getvalue(), "application/zip"),
+                declared_parameters=25_557_032,
+                instructions="pip install -r requirements.txt\npython infer.py --images test/ --out pred/",
+            )
+        late_method = f"{DEMO_TEAMS[2].name} late method"
+        if not Submission.objects.filter(phase=phase, method_name=late_method).exists():
+            spec = DEMO_TEAMS[2]
+            sub = submission_create(
+                phase=phase,
+                team=teams[spec.name],
+                user=users[spec.members[0]],
+                uploaded_file=SimpleUploadedFile(
+                    "gamma-late.zip", degraded_archive(phase.track.number, folder / "pred.zip", 0.01, seed=9)
+                ),
+                method_name=late_method,
+                method_description="Made after the deadline: on the post-challenge board only.",
+                declared_parameters=30_000_000,
+            )
+            self._score_now(sub)
 
     def _ground_truth(self, phase: Phase, count: int, data_dir: Path) -> Path:
         """Synthetic data in data_dir/track<N>-<split>/ (gt/*.png, pred.zip), loaded as the phase's truth."""
@@ -173,7 +252,6 @@ class Command(BaseCommand):
     # Submissions -----------------------------------------------------------------------------
 
     def _submissions(self, phase: Phase, folder: Path, teams: dict[str, Team], users: dict[str, User]) -> None:
-        from submissions.scoring import submission_score
         from submissions.services import submission_create
 
         for spec in DEMO_TEAMS:
@@ -194,14 +272,19 @@ class Command(BaseCommand):
                         method_description=f"Synthetic predictions with {strength:.0%} of the pixels degraded.",
                         declared_parameters=25_557_032 + 1_000_000 * index,
                     )
-                sub.refresh_from_db()
-                if sub.status in PENDING_STATUSES:
-                    # No eager task and no worker ran it (or it ran inside a test's transaction): score now.
-                    submission_score(submission_id=sub.pk)
-                    sub.refresh_from_db()
-                if sub.status != Status.SCORED:
-                    raise CommandError(f"{sub} ended {sub.status}: {sub.error_message or sub.staff_log}")
-                self.stdout.write(f"{phase}: {spec.name} submission {sub.pk} scored {sub.score:.4f}.")
+                self._score_now(sub)
+
+    def _score_now(self, sub: Submission) -> None:
+        from submissions.scoring import submission_score
+
+        sub.refresh_from_db()
+        if sub.status in PENDING_STATUSES:
+            # No eager task and no worker ran it (or it ran inside a test's transaction): score now.
+            submission_score(submission_id=sub.pk)
+            sub.refresh_from_db()
+        if sub.status != Status.SCORED:
+            raise CommandError(f"{sub} ended {sub.status}: {sub.error_message or sub.staff_log}")
+        self.stdout.write(f"{sub.phase}: {sub.team.name} submission {sub.pk} scored {sub.score:.4f}.")
 
     def _report(self, challenge: Any, organizer_note: str, data_dir: Path, tracks: list[int]) -> None:
         site = "http://127.0.0.1:8000"
@@ -216,13 +299,18 @@ class Command(BaseCommand):
         for spec in DEMO_TEAMS:
             lines.append(f"  {', '.join(spec.members):<11} password {DEMO_PASSWORD}   (team {spec.name})")
         lines.append(f"  {NO_TEAM_USER:<11} password {DEMO_PASSWORD}   (no team yet: create or join one)")
-        track = tracks[0]
+        track, closed = tracks[0], tracks[-1]
         lines += [
             "",
             "Upload one yourself: log in as alice, open",
             f"  {site}/c/{challenge.slug}/track/{track}/test/submit/",
             f"and upload {data_dir / f'track{track}-test' / 'pred.zip'}",
             f"Leaderboard: {site}/c/{challenge.slug}/track/{track}/test/leaderboard/",
+            "",
+            f"Track {closed} test is past its deadline: frozen official board, top 3 asked for their code",
+            "(Alpha Vision has uploaded it: log in as verifier), and a late entry on the post-challenge board:",
+            f"  {site}/c/{challenge.slug}/track/{closed}/test/leaderboard/",
+            f"  {site}/c/{challenge.slug}/track/{closed}/test/leaderboard/?board=post",
         ]
         self.stdout.write("\n".join(lines))
 
