@@ -39,15 +39,20 @@ lint: $(STAMP)
 
 # Every test: lint, the scoring core's doctests, unit, integration (real PostgreSQL, Redis and a
 # Celery worker), browser and the slow tier. CI (.ci/run) calls exactly this.
+# The fast tiers run on two processes (pytest-xdist; pytest-django gives each its own test
+# database); the tiers that start real processes, drive Chromium or measure load run alone after.
+TEST_WORKERS ?= 2
 test: $(STAMP) chromium lint
-	$(PY) -m pytest --doctest-modules evaluation -q -p no:django -p no:cacheprovider
+	$(PY) -m pytest --doctest-modules evaluation lidserver/formatting.py -q -p no:django -p no:cacheprovider
 	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
-		$(PY) -m pytest tests
+		$(PY) -m pytest tests -m "not integration and not browser and not slow" -n $(TEST_WORKERS)
+	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+		$(PY) -m pytest tests -m "integration or browser or slow"
 
 # Only the fast tiers (no real worker, no browser, no slow tier).
 test-fast: $(STAMP)
 	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
-		$(PY) -m pytest tests -m "not integration and not browser and not slow"
+		$(PY) -m pytest tests -m "not integration and not browser and not slow" -n $(TEST_WORKERS)
 
 # The slowest tier alone.
 test-slow: $(STAMP) chromium

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework.test import APIClient
 
 from accounts.models import Team
-from tests.factories import TeamFactory, UserFactory
+from tests.support.factories import TeamFactory, UserFactory
 
 ERROR_KEYS = {"code", "message", "detail"}
 

@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from submissions.models import Status, Submission, TeamPhase
-from tests.factories import ChallengeFactory, PhaseFactory, TeamFactory, TrackFactory, UserFactory
+from tests.support.factories import ChallengeFactory, PhaseFactory, TeamFactory, TrackFactory, UserFactory
 
 # User text an attacker controls; a page that shows any of these raw has an XSS hole.
 XSS_TEAM_A = '<script>alert("team-a")</script>Alpha'

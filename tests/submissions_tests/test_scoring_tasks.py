@@ -21,7 +21,8 @@ from submissions.scoring import FAILED_MESSAGE
 from submissions.selectors import team_quota
 from submissions.services import submission_create
 from submissions.tasks import requeue_stuck_submissions, score_submission
-from tests.submissions_tests.conftest import upload, zip_of
+from tests.support.archives import upload, zip_of
+from tests.support.factories import SubmissionFactory
 
 # Track 1, two images. Ground truth a = [[0,1],[1,1]], b = [[2,2],[255,0]] (255 ignored);
 # predictions a = [[0,1],[0,1]], b = [[2,0],[5,0]]. Scored pixels 4 + 3 = 7; pairs (gt, pred):
@@ -173,11 +174,9 @@ def test_missing_ground_truth_fails_at_once_for_staff_to_fix(
 
 def _row(phase: Any, team: Any, status: str, attempts: int, age: dt.timedelta, i: int) -> Submission:
     then = timezone.now() - age
-    return Submission.objects.create(
-        phase=phase, team=team, archive_name="x.zip", sha256=f"{i:064x}", size=1, method_name="m",
-        declared_parameters=1, status=status, attempts=attempts, queued_at=then,
+    return SubmissionFactory(
+        phase=phase, team=team, status=status, attempts=attempts, queued_at=then,
         started_at=then if status == Status.RUNNING else None,
-        score=0.5 if status == Status.SCORED else None,
     )  # fmt: skip
 
 
