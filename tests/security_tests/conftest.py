@@ -168,4 +168,4 @@ def make_user(username: str) -> User:
     return UserFactory(username=username)
 
 
-from tests.fault_tests.conftest import private_broker, start_worker  # noqa: E402, F401 - fixtures
+from tests.support.workers import private_broker, start_worker  # noqa: E402, F401 - fixtures

@@ -13,7 +13,7 @@ from PIL import Image
 import evaluation
 from submissions.models import Status, Submission
 from submissions.tasks import score_submission
-from tests.submissions_tests.test_scoring_tasks import submit
+from tests.support.archives import submit
 from tests.support.factories import PhaseFactory, TeamFactory, UserFactory
 
 # Track 3, two images (the case of tests/evaluation_tests/test_metrics.py, by hand):

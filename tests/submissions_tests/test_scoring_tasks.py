@@ -19,9 +19,8 @@ from leaderboard.models import LeaderboardEntry
 from submissions.models import Status, Submission, TeamPhase
 from submissions.scoring import FAILED_MESSAGE
 from submissions.selectors import team_quota
-from submissions.services import submission_create
 from submissions.tasks import requeue_stuck_submissions, score_submission
-from tests.support.archives import upload, zip_of
+from tests.support.archives import submit
 from tests.support.factories import SubmissionFactory
 
 # Track 1, two images. Ground truth a = [[0,1],[1,1]], b = [[2,2],[255,0]] (255 ignored);
@@ -57,13 +56,6 @@ def run(django_capture_on_commit_callbacks: Any) -> Any:
             return task(**kwargs)
 
     return call
-
-
-def submit(phase: Any, team: Any, user: Any, predictions: dict[str, Any], name: str = "p.zip") -> Submission:
-    return submission_create(
-        phase=phase, team=team, user=user, uploaded_file=upload(zip_of(predictions), name),
-        method_name="CAM + CRF", method_description="", declared_parameters=1000,
-    )  # fmt: skip
 
 
 @pytest.mark.django_db

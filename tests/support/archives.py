@@ -10,6 +10,9 @@ import numpy as np
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from submissions.models import Submission
+from submissions.services import submission_create
+
 
 def png_bytes(array: Any) -> bytes:
     buffer = io.BytesIO()
@@ -49,3 +52,10 @@ def form(seed: int = 0, **overrides: Any) -> dict[str, Any]:
 
 def phase_url(phase: Any) -> str:
     return f"/api/challenges/{phase.track.challenge.slug}/tracks/{phase.track.number}/{phase.split}/submissions/"
+
+
+def submit(phase: Any, team: Any, user: Any, predictions: dict[str, Any], name: str = "p.zip") -> Submission:
+    return submission_create(
+        phase=phase, team=team, user=user, uploaded_file=upload(zip_of(predictions), name),
+        method_name="CAM + CRF", method_description="", declared_parameters=1000,
+    )  # fmt: skip
