@@ -41,22 +41,29 @@ demo: $(STAMP)
 	$(DEMO_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 $(PY) manage.py demo_setup
 	$(DEMO_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 $(PY) manage.py runserver 127.0.0.1:8000
 
+# mypy loads the django-stubs plugin, which reads the settings: hence the demo environment.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy --strict evaluation
+	$(DEV_ENV) DATABASE_URL=sqlite:///:memory: $(VENV)/bin/mypy --strict evaluation
+	$(DEV_ENV) DATABASE_URL=sqlite:///:memory: $(VENV)/bin/mypy accounts audit challenges leaderboard lidserver organizer submissions verification
 	$(DEV_ENV) DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 
 # Every test: lint, the scoring core's doctests, unit, integration (real PostgreSQL, Redis and a
 # Celery worker), browser and the slow tier. CI (.ci/run) calls exactly this.
+# The fast tiers run on two processes (pytest-xdist; pytest-django gives each its own test
+# database); the tiers that start real processes, drive Chromium or measure load run alone after.
+TEST_WORKERS ?= 2
 test: $(STAMP) chromium archivers lint
-	$(PY) -m pytest --doctest-modules evaluation -q -p no:django -p no:cacheprovider
+	$(PY) -m pytest --doctest-modules evaluation lidserver/formatting.py -q -p no:django -p no:cacheprovider
 	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
-		$(PY) -m pytest tests
+		$(PY) -m pytest tests -m "not integration and not browser and not slow" -n $(TEST_WORKERS)
+	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+		$(PY) -m pytest tests -m "integration or browser or slow"
 
 # Only the fast tiers (no real worker, no browser, no slow tier).
 test-fast: $(STAMP) archivers
 	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
-		$(PY) -m pytest tests -m "not integration and not browser and not slow"
+		$(PY) -m pytest tests -m "not integration and not browser and not slow" -n $(TEST_WORKERS)
 
 # The slowest tier alone.
 test-slow: $(STAMP) chromium

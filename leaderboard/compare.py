@@ -74,8 +74,13 @@ def per_class_rows(subs: list[Submission]) -> list[dict[str, Any]]:
     for index in range(count):
         values = [v[index] if index < len(v) else None for v in ious]
         rows.append({"index": index, "name": names[index], "values": values, "difference": _spread(values)})
-    rows.sort(key=lambda r: (-abs(r["difference"]) if r["difference"] is not None else math.inf, r["index"]))
+    rows.sort(key=_row_order)
     return rows
+
+
+def _row_order(row: dict[str, Any]) -> tuple[float, int]:
+    difference = row["difference"]
+    return (-abs(difference) if difference is not None else math.inf, row["index"])
 
 
 def compared_curves(subs: list[Submission]) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ the boards and records a RESCORE audit entry.
 
 from __future__ import annotations
 
+import functools
 import logging
 import traceback
 from collections.abc import Iterable
@@ -204,7 +205,7 @@ def rescore_rank_preview(*, run: RescoreRun) -> dict[str, Any]:
     """
     preview: dict[str, Any] = {}
     new_scores = {
-        i.submission_id: (i.new_score, i.new_ci_low, i.new_ci_high)
+        i.submission_id: (float(i.new_score or 0.0), i.new_ci_low, i.new_ci_high)
         for i in run.items.filter(error="", new_score__isnull=False)
     }
     for phase in Phase.objects.filter(pk__in=run.items.values("submission__phase_id")):
@@ -273,7 +274,7 @@ def rescore_run_publish(*, run: RescoreRun, actor: Any) -> RescoreRun:
             target=run,
             changes=changes,
         )
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in old_stats])
+        transaction.on_commit(functools.partial(_delete_files, old_stats))
     return run
 
 
@@ -321,4 +322,9 @@ def rescore_run_delete(*, run: RescoreRun) -> None:
         raise ApplicationError("rescore_published", f"Re-score run {run.pk} is published; it stays as the record.")
     names = [name for name in run.items.values_list("new_per_image_stats", flat=True) if name]
     run.delete()
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+    transaction.on_commit(functools.partial(_delete_files, names))
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)

@@ -10,6 +10,7 @@ staff. Neither uses a slot.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import traceback
@@ -142,13 +143,13 @@ def submissions_requeue_stuck(*, now: Any = None) -> dict[str, int]:
             if row.attempts < settings.SCORING_MAX_ATTEMPTS:
                 row.staff_log += "re-queued.\n"
                 row.status, row.queued_at = Status.QUEUED, now
-                transaction.on_commit(lambda sid=submission_id: enqueue_scoring(submission_id=sid))
+                transaction.on_commit(functools.partial(enqueue_scoring, submission_id=submission_id))
                 counts["requeued"] += 1
             else:
                 row.staff_log += f"failed after {row.attempts} attempts.\n"
                 row.status, row.finished_at = Status.FAILED, now
                 row.error_code, row.error_message = "scoring_failed", FAILED_MESSAGE
-                transaction.on_commit(lambda sid=submission_id: notify_submission_finished(submission_id=sid))
+                transaction.on_commit(functools.partial(notify_submission_finished, submission_id=submission_id))
                 counts["failed"] += 1
             row.save(update_fields=["staff_log", "status", "queued_at", "finished_at", "error_code", "error_message"])
     if counts["requeued"] or counts["failed"]:

@@ -239,6 +239,6 @@ def curve_series(data: dict[str, Any]) -> list[dict[str, Any]]:
     for key, label in (("mean", "Mean over images"), ("pixel", "Pixel-accumulated")):
         values = curve.get(key)
         if values:
-            peak = max(range(len(values)), key=lambda t, v=values: (v[t], -t))
+            peak = max(range(len(values)), key=lambda t, v=values: (v[t], -t))  # type: ignore[misc]
             series.append({"label": label, "values": values, "peak": peak})
     return series

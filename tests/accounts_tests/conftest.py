@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from challenges.services import challenge_load
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 PASSWORD = "correct-horse-battery"
 

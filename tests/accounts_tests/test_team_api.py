@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import Membership, Team, User
 from tests.accounts_tests.conftest import api_as
-from tests.factories import ChallengeFactory, TeamFactory
+from tests.support.factories import ChallengeFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +188,7 @@ def test_regenerating_the_invite_code_kills_the_old_one(lid, alice: User, bob: U
 
 
 def test_organizer_sees_any_team(lid, alice: User) -> None:  # type: ignore[no-untyped-def]
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     team = TeamFactory(challenge=lid, captain=alice, name="Pixels")
     staff = UserFactory(username="olga", is_staff=True)

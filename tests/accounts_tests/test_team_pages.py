@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Membership, Team, User
-from tests.factories import TeamFactory
+from tests.support.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from accounts import services
 from accounts.models import Team, User
 from lidserver.errors import ApplicationError
-from tests.factories import TeamFactory
+from tests.support.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
 

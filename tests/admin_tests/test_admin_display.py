@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from submissions.models import Submission
-from tests.factories import PhaseFactory, TeamFactory, TrackFactory
 from tests.leaderboard_tests.factories import scored_submission
-from tests.verification_tests.helpers import organizer_user
+from tests.support.factories import PhaseFactory, TeamFactory, TrackFactory
+from tests.support.staff import organizer_user
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"

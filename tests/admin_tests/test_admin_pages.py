@@ -11,7 +11,7 @@ from challenges.models import ContentPage
 from leaderboard.models import FrozenEntry
 from organizer.models import RescoreItem, RescoreRun
 from submissions.models import Submission, TeamPhase
-from tests.verification_tests.helpers import board_with_teams, closed_test_phase, organizer_user, scored_submission
+from tests.support.staff import board_with_teams, closed_test_phase, organizer_user, scored_submission
 from verification.services import verification_request_top_teams
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_changelist_and_change_form_load(organizer_client, world, label):  # typ
 
 
 def test_participant_cannot_open_the_admin(client, world):  # type: ignore[no-untyped-def]
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     UserFactory(username="pat")
     client.login(username="pat", password=PASSWORD)

@@ -12,7 +12,8 @@ from django.utils import timezone
 from audit.models import AuditLogEntry
 from leaderboard.models import LeaderboardEntry
 from submissions.models import Status, Submission
-from tests.verification_tests.helpers import board_with_teams, closed_test_phase, organizer_user, scored_submission
+from tests.support.factories import SubmissionFactory
+from tests.support.staff import board_with_teams, closed_test_phase, organizer_user, scored_submission
 from verification.models import VerificationRequest
 
 pytestmark = pytest.mark.django_db
@@ -48,10 +49,7 @@ def test_dashboard_counts(organizer_client, settings):  # type: ignore[no-untype
         (Status.FAILED, {"finished_at": now - dt.timedelta(days=30), "staff_log": "old failure"}),  # not recent
     ]
     for status, fields in rows:
-        Submission.objects.create(
-            phase=phase, team=team, archive="x.zip", archive_name="x.zip", sha256="0" * 64, size=1, method_name="m",
-            declared_parameters=1, status=status, **fields,
-        )  # fmt: skip
+        SubmissionFactory(phase=phase, team=team, status=status, **fields)
     type(phase).objects.filter(pk=phase.pk).update(
         ground_truth_path="lid2020/track1/test", ground_truth_checksum="ab" * 32
     )

@@ -12,8 +12,8 @@ from audit.models import AuditLogEntry
 from leaderboard.models import FrozenEntry
 from leaderboard.selectors import leaderboard_rows
 from leaderboard.services import freeze_closed_phases
-from tests.factories import TeamFactory
-from tests.verification_tests.helpers import closed_test_phase, organizer_user, scored_submission
+from tests.support.factories import TeamFactory
+from tests.support.staff import closed_test_phase, organizer_user, scored_submission
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"

@@ -8,7 +8,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import PhaseFactory, TeamFactory, UserFactory
+from tests.support.factories import PhaseFactory, TeamFactory, UserFactory
 
 
 @pytest.fixture

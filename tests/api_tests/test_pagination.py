@@ -64,7 +64,7 @@ def test_a_member_without_submissions_gets_an_empty_page(token_client: APIClient
 def test_another_teams_submissions_are_not_listed(
     token_client: APIClient, five_submissions: list[int], phase: Any
 ) -> None:
-    from tests.factories import TeamFactory
+    from tests.support.factories import TeamFactory
 
     other = TeamFactory(challenge=phase.track.challenge, name="Beta")
     Submission.objects.create(

@@ -23,10 +23,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from leaderboard.services import leaderboard_refresh
-from tests.factories import PhaseFactory, TeamFactory, UserFactory
-from tests.fault_tests import harness
 from tests.integration.conftest import database_url
 from tests.leaderboard_tests.factories import scored_submission
+from tests.support import harness
+from tests.support.factories import PhaseFactory, TeamFactory, UserFactory
 from verification.models import VerificationRequest
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")

@@ -16,9 +16,9 @@ from audit.models import AuditLogEntry
 from challenges.models import ContentPage, Phase
 from challenges.services import challenge_load
 from leaderboard.services import freeze_closed_phases, leaderboard_refresh
-from tests.factories import TeamFactory, UserFactory
 from tests.leaderboard_tests.factories import scored_submission
-from tests.verification_tests.helpers import verifier_user
+from tests.support.factories import TeamFactory, UserFactory
+from tests.support.staff import verifier_user
 from verification.models import VerificationRequest
 from verification.services import verification_request_top_teams
 

@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 
 from submissions.models import Submission
-from tests.factories import PhaseFactory, TeamFactory, UserFactory
+from tests.support.factories import PhaseFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

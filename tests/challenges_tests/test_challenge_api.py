@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from challenges.models import Phase
 from challenges.services import challenge_load
-from tests.factories import TeamFactory, UserFactory
+from tests.support.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from challenges.services import challenge_load
-from tests.factories import TeamFactory, UserFactory
+from tests.support.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from audit.models import AuditLogEntry
 from challenges.models import ContentPage
 from challenges.pages import markdown_to_html
 from challenges.services import challenge_load, content_page_update
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 PAGES = {

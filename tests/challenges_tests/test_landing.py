@@ -15,8 +15,8 @@ from challenges.models import Phase
 from challenges.services import challenge_load
 from leaderboard.services import leaderboard_refresh
 from submissions.models import Status
-from tests.factories import TeamFactory
 from tests.leaderboard_tests.factories import scored_submission
+from tests.support.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
 

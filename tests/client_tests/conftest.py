@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from rest_framework.authtoken.models import Token
 
-from tests.factories import PhaseFactory, TeamFactory, UserFactory
+from tests.support.factories import PhaseFactory, TeamFactory, UserFactory
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-battery"  # tests/factories.py UserFactory's password

@@ -158,7 +158,7 @@ def test_no_wait_then_status(logged_in: str, ground_truth: Any, synthetic: Synth
 
 
 def test_status_of_another_teams_submission_is_not_found(logged_in: str, ground_truth: Any, capsys: Any) -> None:
-    from tests.factories import TeamFactory
+    from tests.support.factories import TeamFactory
 
     other = TeamFactory(challenge=ground_truth.track.challenge, name="Beta")
     theirs = Submission.objects.create(

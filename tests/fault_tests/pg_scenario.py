@@ -21,10 +21,10 @@ def setup(workdir: Path) -> None:
 
     import evaluation
     from submissions.services import submission_create
-    from tests.factories import ChallengeFactory, PhaseFactory, TeamFactory, TrackFactory, UserFactory
     from tests.fault_tests.test_faults import COUNT, SHAPE
     from tests.security_tests import hostile
     from tests.security_tests.uploads import pack
+    from tests.support.factories import ChallengeFactory, PhaseFactory, TeamFactory, TrackFactory, UserFactory
 
     call_command("migrate", verbosity=0, interactive=False)
     gt, sample = hostile.make_sample(1, count=COUNT, shape=SHAPE)

@@ -8,9 +8,9 @@ import os
 import pytest
 
 from submissions.models import Submission
-from tests.fault_tests import harness
 from tests.security_tests import hostile
 from tests.security_tests.uploads import make_upload_world
+from tests.support import harness
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 

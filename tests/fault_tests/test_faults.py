@@ -15,9 +15,9 @@ import pytest
 
 from leaderboard.models import LeaderboardEntry
 from submissions.models import COUNTED_STATUSES, Status, Submission
-from tests.fault_tests.conftest import wait_for_status
 from tests.security_tests import hostile
 from tests.security_tests.uploads import make_upload_world
+from tests.support.workers import wait_for_status
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg2
 import redis
 
-from tests.fault_tests import harness
+from tests.support import harness
 
 
 def test_private_redis_stops_and_restarts_on_the_same_port():

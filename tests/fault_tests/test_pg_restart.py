@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.fault_tests import harness
+from tests.support import harness
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -15,9 +15,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from submissions.models import COUNTED_STATUSES, Submission
-from tests.factories import ChallengeFactory, PhaseFactory, TeamFactory, TrackFactory, UserFactory
 from tests.security_tests import hostile
 from tests.security_tests.uploads import URL, evaluation_or_skip
+from tests.support.factories import ChallengeFactory, PhaseFactory, TeamFactory, TrackFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 import evaluation
 from audit.models import AuditLogEntry
 from evaluation.synth import make_synthetic
-from tests.factories import PhaseFactory
+from tests.support.factories import PhaseFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 
-from tests.celery_broker import point_celery_at
+from tests.support.celery_broker import point_celery_at
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 60.0

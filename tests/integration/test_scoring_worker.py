@@ -24,7 +24,7 @@ from evaluation.synth import make_synthetic
 from leaderboard.models import LeaderboardEntry
 from submissions.models import Status, Submission
 from submissions.scoring import submissions_requeue_stuck
-from tests.factories import PhaseFactory, TeamFactory, UserFactory
+from tests.support.factories import PhaseFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]

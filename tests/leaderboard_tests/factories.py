@@ -11,7 +11,7 @@ from django.utils import timezone
 from challenges.models import Phase
 from leaderboard.services import leaderboard_refresh
 from submissions.models import Status, Submission
-from tests.factories import PhaseFactory, TeamFactory, TrackFactory, UserFactory
+from tests.support.factories import PhaseFactory, SubmissionFactory, TeamFactory, TrackFactory, UserFactory
 
 _counter = [0]
 
@@ -40,17 +40,13 @@ def scored_submission(
         metrics = {"mean_iou": score, "mean_accuracy": min(1.0, score + 0.1), "pixel_accuracy": min(1.0, score + 0.3)}
         curve = None
         per_class = fields.pop("per_class", None)
-    sub = Submission.objects.create(
+    if created_at is not None:
+        fields["created_at"] = created_at
+    return SubmissionFactory(
         phase=phase,
         team=team,
         uploaded_by=fields.pop("uploaded_by", None) or team.captain,
-        archive=f"submissions/test/{_counter[0]}.zip",
-        archive_name="pred.zip",
-        sha256=f"{_counter[0]:064x}",
-        size=1000,
         method_name=fields.pop("method_name", f"Method {_counter[0]}"),
-        method_description=fields.pop("method_description", ""),
-        declared_parameters=1_000_000,
         status=status,
         score=score if status == Status.SCORED else None,
         metrics=metrics if status == Status.SCORED else {},
@@ -60,10 +56,6 @@ def scored_submission(
         ci_high=ci[1] if ci else None,
         **fields,
     )
-    if created_at is not None:
-        Submission.objects.filter(pk=sub.pk).update(created_at=created_at)
-        sub.created_at = created_at
-    return sub
 
 
 def board_with_teams(count: int, *, track: int = 1, refresh: bool = True, names: list[str] | None = None) -> Phase:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from leaderboard.services import leaderboard_refresh
-from tests.factories import TeamFactory
 from tests.leaderboard_tests.factories import board_with_teams, scored_submission
+from tests.support.factories import TeamFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.factories import PhaseFactory, TeamFactory, TrackFactory, UserFactory
 from tests.leaderboard_tests.factories import scored_submission
+from tests.support.factories import PhaseFactory, TeamFactory, TrackFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from leaderboard.services import leaderboard_refresh
-from tests.factories import PhaseFactory, TeamFactory, TrackFactory, UserFactory
 from tests.leaderboard_tests.factories import scored_submission
+from tests.support.factories import PhaseFactory, TeamFactory, TrackFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 EXPECTED = Path(__file__).parent / "expected"

@@ -17,8 +17,8 @@ from leaderboard.selectors import leaderboard_rows
 from leaderboard.services import leaderboard_refresh
 from leaderboard.tasks import freeze_closed_phases
 from submissions.models import Status, Submission, TeamPhase
-from tests.factories import PhaseFactory, TeamFactory, TrackFactory
 from tests.leaderboard_tests.factories import past_deadline, scored_submission
+from tests.support.factories import PhaseFactory, TeamFactory, TrackFactory
 from verification.models import VerificationRequest
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from leaderboard.selectors import leaderboard_rows
-from tests.factories import PhaseFactory, TeamFactory, TrackFactory
+from tests.support.factories import PhaseFactory, TeamFactory, TrackFactory
 
 evaluation = pytest.importorskip("evaluation")
 pytestmark = pytest.mark.django_db

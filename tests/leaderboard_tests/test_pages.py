@@ -11,8 +11,8 @@ from challenges.models import Phase
 from leaderboard import memo
 from leaderboard.selectors import leaderboard_rows
 from leaderboard.services import leaderboard_refresh
-from tests.factories import PhaseFactory, TeamFactory, TrackFactory, UserFactory
 from tests.leaderboard_tests.factories import board_with_teams, scored_submission
+from tests.support.factories import PhaseFactory, TeamFactory, TrackFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 BOARD = "/c/lid2020/track/1/test/leaderboard/"

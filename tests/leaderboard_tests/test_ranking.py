@@ -11,8 +11,8 @@ from leaderboard.models import LeaderboardEntry
 from leaderboard.selectors import leaderboard_rows
 from leaderboard.services import leaderboard_refresh
 from submissions.models import Status, TeamPhase
-from tests.factories import PhaseFactory, TeamFactory
 from tests.leaderboard_tests.factories import scored_submission
+from tests.support.factories import PhaseFactory, TeamFactory
 from verification.models import VerificationRequest
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ import pytest
 from lid_client.board import board_table
 
 from leaderboard.services import leaderboard_refresh
-from tests.factories import PhaseFactory, TeamFactory
 from tests.leaderboard_tests.factories import scored_submission
+from tests.support.factories import PhaseFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 BOARD = "/c/lid2020/track/1/test/"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fault_tests.harness import free_port
+from tests.support.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

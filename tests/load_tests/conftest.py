@@ -1,3 +1,3 @@
 """The load tests use the fault tests' private broker and real workers."""
 
-from tests.fault_tests.conftest import private_broker, start_worker  # noqa: F401 - fixtures
+from tests.support.workers import private_broker, start_worker  # noqa: F401 - fixtures

@@ -23,10 +23,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from submissions.models import Status, Submission
-from tests.factories import ChallengeFactory, PhaseFactory, TeamFactory, TrackFactory, UserFactory
-from tests.fault_tests import harness
-from tests.fault_tests.conftest import database_url
 from tests.security_tests.uploads import URL, evaluation_or_skip
+from tests.support import harness
+from tests.support.factories import ChallengeFactory, PhaseFactory, TeamFactory, TrackFactory, UserFactory
+from tests.support.workers import database_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ from organizer.models import RescoreRun
 from organizer.tasks import compute_rescore_run, requeue_stuck_rescore_runs
 from submissions.evaluate import Evaluation
 from submissions.models import Submission
-from tests.verification_tests.helpers import board_with_teams, closed_test_phase
+from tests.support.staff import board_with_teams, closed_test_phase
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from organizer import rescoring
 from organizer.models import RescoreRun
 from submissions.evaluate import Evaluation
 from submissions.models import Submission
-from tests.verification_tests.helpers import board_with_teams, closed_test_phase, organizer_user
+from tests.support.staff import board_with_teams, closed_test_phase, organizer_user
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"

@@ -15,7 +15,7 @@ from leaderboard.models import LeaderboardEntry
 from leaderboard.services import leaderboard_refresh
 from organizer.models import RescoreRun
 from submissions.models import Submission
-from tests.verification_tests.helpers import board_with_teams, closed_test_phase
+from tests.support.staff import board_with_teams, closed_test_phase
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import User
 from challenges.models import GroundTruthNames
 from submissions.models import Status, Submission, TeamPhase
-from tests.factories import ChallengeFactory, PhaseFactory, TeamFactory, TrackFactory, UserFactory
+from tests.support.factories import ChallengeFactory, PhaseFactory, TeamFactory, TrackFactory, UserFactory
 
 # User text an attacker controls; a page that shows any of these raw has an XSS hole.
 XSS_TEAM_A = '<script>alert("team-a")</script>Alpha'
@@ -170,4 +170,4 @@ def make_user(username: str) -> User:
     return UserFactory(username=username)
 
 
-from tests.fault_tests.conftest import private_broker, start_worker  # noqa: E402, F401 - fixtures
+from tests.support.workers import private_broker, start_worker  # noqa: E402, F401 - fixtures

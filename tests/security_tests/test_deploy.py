@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from tests.fault_tests.harness import VENV_BIN, free_port
+from tests.support.harness import VENV_BIN, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,9 +8,9 @@ import time
 import pytest
 
 from submissions.models import COUNTED_STATUSES, Status, Submission
-from tests.fault_tests import harness
 from tests.security_tests import hostile
 from tests.security_tests.uploads import make_upload_world
+from tests.support import harness
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

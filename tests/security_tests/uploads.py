@@ -16,8 +16,8 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from challenges.models import GroundTruthNames
-from tests.factories import ChallengeFactory, PhaseFactory, TeamFactory, TrackFactory, UserFactory
 from tests.security_tests import hostile
+from tests.support.factories import ChallengeFactory, PhaseFactory, TeamFactory, TrackFactory, UserFactory
 
 URL = "/api/challenges/lid2020/tracks/{track}/{split}/submissions/"
 

@@ -13,8 +13,8 @@ from PIL import Image
 import evaluation
 from submissions.models import Status, Submission
 from submissions.tasks import score_submission
-from tests.factories import PhaseFactory, TeamFactory, UserFactory
-from tests.submissions_tests.test_scoring_tasks import submit
+from tests.support.archives import submit
+from tests.support.factories import PhaseFactory, TeamFactory, UserFactory
 
 # Track 3, two images (the case of tests/evaluation_tests/test_metrics.py, by hand):
 #   a: mask [[1,1,0,0]], score map [[200,100,100,0]]; b: no object, score map all 0.

@@ -12,9 +12,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from submissions.models import Status, Submission, TeamPhase
-from tests.factories import PhaseFactory, TeamFactory, UserFactory
-from tests.submissions_tests.conftest import form, phase_url
 from tests.submissions_tests.test_upload_api import LIMIT_MESSAGE
+from tests.support.archives import form, phase_url
+from tests.support.factories import PhaseFactory, TeamFactory, UserFactory
 
 
 def _race(count: int, upload: Any) -> list[Any]:

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from submissions.models import Submission, TeamPhase
-from tests.factories import PhaseFactory, TeamFactory, UserFactory
-from tests.submissions_tests.conftest import distinct_zip, upload, zip_of
+from tests.support.archives import distinct_zip, upload, zip_of
+from tests.support.factories import PhaseFactory, SubmissionFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,22 +40,16 @@ def alice_page(member: Any, team: Any) -> Client:
 def scored(phase: Any, team: Any, user: Any, *, score: float, **fields: Any) -> Submission:
     """A scored submission written directly (no scoring run), with metrics chosen by the test."""
     values: dict[str, Any] = dict(
-        phase=phase,
-        team=team,
-        uploaded_by=user,
-        archive="submissions/x.zip",
         archive_name="preds.zip",
         sha256="ab" * 32,
         size=2048,
         method_name="DeepLab",
         declared_parameters=59_000_000,
-        status="scored",
-        score=score,
         metrics={"mean_iou": score, "mean_accuracy": 0.5, "pixel_accuracy": 0.98765},
         scorer_version="1.0.0",
     )
     values.update(fields)
-    return Submission.objects.create(**values)
+    return SubmissionFactory(phase=phase, team=team, uploaded_by=user, score=score, **values)
 
 
 def upload_url(phase: Any) -> str:

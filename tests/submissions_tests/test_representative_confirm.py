@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 from leaderboard.selectors import leaderboard_rows
 from leaderboard.services import leaderboard_refresh
 from submissions.models import TeamPhase
-from tests.factories import PhaseFactory, TeamFactory
 from tests.leaderboard_tests.factories import scored_submission
+from tests.support.factories import PhaseFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 

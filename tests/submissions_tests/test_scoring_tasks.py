@@ -19,9 +19,9 @@ from leaderboard.models import LeaderboardEntry
 from submissions.models import Status, Submission, TeamPhase
 from submissions.scoring import FAILED_MESSAGE
 from submissions.selectors import team_quota
-from submissions.services import submission_create
 from submissions.tasks import requeue_stuck_submissions, score_submission
-from tests.submissions_tests.conftest import upload, zip_of
+from tests.support.archives import submit
+from tests.support.factories import SubmissionFactory
 
 # Track 1, two images. Ground truth a = [[0,1],[1,1]], b = [[2,2],[255,0]] (255 ignored);
 # predictions a = [[0,1],[0,1]], b = [[2,0],[5,0]]. Scored pixels 4 + 3 = 7; pairs (gt, pred):
@@ -56,13 +56,6 @@ def run(django_capture_on_commit_callbacks: Any) -> Any:
             return task(**kwargs)
 
     return call
-
-
-def submit(phase: Any, team: Any, user: Any, predictions: dict[str, Any], name: str = "p.zip") -> Submission:
-    return submission_create(
-        phase=phase, team=team, user=user, uploaded_file=upload(zip_of(predictions), name),
-        method_name="CAM + CRF", method_description="", declared_parameters=1000,
-    )  # fmt: skip
 
 
 @pytest.mark.django_db
@@ -173,11 +166,9 @@ def test_missing_ground_truth_fails_at_once_for_staff_to_fix(
 
 def _row(phase: Any, team: Any, status: str, attempts: int, age: dt.timedelta, i: int) -> Submission:
     then = timezone.now() - age
-    return Submission.objects.create(
-        phase=phase, team=team, archive_name="x.zip", sha256=f"{i:064x}", size=1, method_name="m",
-        declared_parameters=1, status=status, attempts=attempts, queued_at=then,
+    return SubmissionFactory(
+        phase=phase, team=team, status=status, attempts=attempts, queued_at=then,
         started_at=then if status == Status.RUNNING else None,
-        score=0.5 if status == Status.SCORED else None,
     )  # fmt: skip
 
 

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from submissions.models import Status, Submission
-from tests.factories import TeamFactory, UserFactory
-from tests.submissions_tests.conftest import distinct_zip, form, phase_url, upload
+from tests.support.archives import distinct_zip, form, phase_url, upload
+from tests.support.factories import TeamFactory, UserFactory
 
 LIMIT_MESSAGE = (
     "Your team has used all 5 submissions for track 1 test; rejected and failed submissions do not count, "
@@ -108,7 +108,7 @@ def test_large_upload_streamed_to_disk_is_accepted(
     import numpy as np
 
     from submissions import storage
-    from tests.submissions_tests.conftest import zip_of
+    from tests.support.archives import zip_of
 
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
     content = zip_of({"big": np.random.default_rng(0).integers(0, 200, (64, 64))})

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
-from tests.verification_tests.helpers import board_with_teams, closed_test_phase, verifier_user
+from tests.support.factories import UserFactory
+from tests.support.staff import board_with_teams, closed_test_phase, verifier_user
 from verification.models import VerificationRequest
 from verification.services import verification_request_top_teams
 

@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection, transaction
 
 from audit.models import AuditLogEntry
 from audit.services import audit_record
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from audit.models import AuditLogEntry
 from leaderboard.models import LeaderboardEntry
-from tests.verification_tests.helpers import board_with_teams, closed_test_phase, verifier_user
+from tests.support.staff import board_with_teams, closed_test_phase, verifier_user
 from verification.models import VerificationRequest
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditLogEntry
-from tests.verification_tests.helpers import board_with_teams, closed_test_phase, verifier_user
+from tests.support.staff import board_with_teams, closed_test_phase, verifier_user
 from verification.models import VerificationRequest
 from verification.services import verification_request_top_teams
 

@@ -1,14 +1,16 @@
-"""factory_boy factories shared by every test package."""
+"""factory_boy factories shared by every test package (``SubmissionFactory`` for submission rows)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import factory
 from django.utils import timezone
 
 from accounts.models import Membership, Team, User
 from challenges.models import Challenge, Phase, Track
+from submissions.models import Status, Submission
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -83,3 +85,44 @@ class TeamFactory(factory.django.DjangoModelFactory):
             Membership.objects.get_or_create(team=self, user=self.captain, challenge=self.challenge)
         for user in extracted or []:
             Membership.objects.create(team=self, user=user, challenge=self.challenge)
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    """A submission row written directly (no upload, no scoring run): scored with ``score`` by default.
+
+    ``created_at=`` is honoured (the model sets it on insert, so it is written right after). The
+    metrics follow the track: tracks 1-2 get mean IoU = ``score``, track 3 peak IoU = ``score``.
+    """
+
+    class Meta:
+        model = Submission
+
+    phase = factory.SubFactory(PhaseFactory)
+    team = factory.SubFactory(TeamFactory, challenge=factory.SelfAttribute("..phase.track.challenge"))
+    uploaded_by = factory.LazyAttribute(lambda o: o.team.captain)
+    archive = factory.Sequence(lambda n: f"submissions/test/{n}.zip")
+    archive_name = "pred.zip"
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    size = 1000
+    method_name = factory.Sequence(lambda n: f"Method {n}")
+    method_description = ""
+    declared_parameters = 1_000_000
+    status = Status.SCORED
+    score = factory.LazyAttribute(lambda o: 0.5 if o.status == Status.SCORED else None)
+    metrics = factory.LazyAttribute(
+        lambda o: {}
+        if o.score is None
+        else {"peak_iou": o.score, "peak_threshold": 96}
+        if o.phase.track.number == 3
+        else {"mean_iou": o.score}
+    )
+    scorer_version = factory.LazyAttribute(lambda o: "1.0" if o.status == Status.SCORED else "")
+
+    @classmethod
+    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Any:
+        created_at = kwargs.pop("created_at", None)
+        sub = super()._create(model_class, *args, **kwargs)
+        if created_at is not None:
+            model_class.objects.filter(pk=sub.pk).update(created_at=created_at)
+            sub.created_at = created_at
+        return sub

@@ -11,8 +11,8 @@ from django.utils import timezone
 from accounts.roles import VERIFIERS_GROUP
 from challenges.models import Phase
 from leaderboard.services import leaderboard_refresh
-from submissions.models import Status, Submission
-from tests.factories import PhaseFactory, TeamFactory, UserFactory
+from submissions.models import Submission
+from tests.support.factories import PhaseFactory, SubmissionFactory, TeamFactory, UserFactory
 
 
 def closed_test_phase(**fields: Any) -> Phase:
@@ -25,25 +25,9 @@ def scored_submission(
     phase: Phase, team: Any, score: float, *, before_deadline: bool = True, **fields: Any
 ) -> Submission:
     """A scored submission row (no archive on disk); made before the deadline unless told otherwise."""
-    sub = Submission.objects.create(
-        phase=phase,
-        team=team,
-        uploaded_by=team.captain,
-        archive=f"submissions/phase{phase.pk}/team{team.pk}/x.zip",
-        archive_name="pred.zip",
-        sha256=f"{team.pk:064x}",
-        size=100,
-        method_name=f"method of {team.name}",
-        declared_parameters=1000,
-        status=Status.SCORED,
-        score=score,
-        metrics={"mean_iou": score},
-        scorer_version="1.0",
-        **fields,
-    )
     if before_deadline:
-        Submission.objects.filter(pk=sub.pk).update(created_at=phase.ends_at - dt.timedelta(hours=1))
-        sub.refresh_from_db()
+        fields.setdefault("created_at", phase.ends_at - dt.timedelta(hours=1))
+    sub = SubmissionFactory(phase=phase, team=team, method_name=f"method of {team.name}", score=score, **fields)
     return sub
 
 
