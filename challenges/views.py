@@ -20,6 +20,7 @@ class PhaseView:
 
     phase: Phase
     quota: Any
+    refusal: Any  # why the team may not upload now (submissions.services.upload_refusal), or None
     submit_url: str
     submissions_url: str
     leaderboard_url: str
@@ -54,21 +55,33 @@ def rules(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "challenges/rules.html", {"challenge": challenge_or_404(slug)})
 
 
+def _upload_refusal(team: Any, phase: Phase, quota: Any) -> Any:
+    """The submissions app's answer to "may this team upload now?" (None without a team)."""
+    if team is None or quota is None:
+        return None
+    from submissions.services import upload_refusal  # the submissions app owns the limits
+
+    return upload_refusal(team=team, phase=phase, quota=quota)
+
+
 def track(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     challenge = challenge_or_404(slug)
     the_track = _track_or_404(challenge, number)
     team = team_of_user(user=request.user, challenge=challenge)
     # Literal paths from docs/CONTRACT.md: the submissions and leaderboard apps own those routes.
     base = f"/c/{challenge.slug}/track/{the_track.number}"
-    phases = [
-        PhaseView(
-            phase=phase,
-            quota=phase_quota(team=team, phase=phase),
-            submit_url=f"{base}/{phase.split}/submit/",
-            submissions_url=f"{base}/{phase.split}/submissions/",
-            leaderboard_url=f"{base}/{phase.split}/leaderboard/",
+    phases = []
+    for phase in the_track.phases.all():
+        quota = phase_quota(team=team, phase=phase)
+        phases.append(
+            PhaseView(
+                phase=phase,
+                quota=quota,
+                refusal=_upload_refusal(team, phase, quota),
+                submit_url=f"{base}/{phase.split}/submit/",
+                submissions_url=f"{base}/{phase.split}/submissions/",
+                leaderboard_url=f"{base}/{phase.split}/leaderboard/",
+            )
         )
-        for phase in the_track.phases.all()
-    ]
     context = {"challenge": challenge, "track": the_track, "team": team, "phases": phases}
     return render(request, "challenges/track.html", context)

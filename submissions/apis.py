@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.selectors import team_of_user
 from challenges.selectors import challenge_get, phase_get, track_get
 from lidserver.errors import ApplicationError
+from submissions.precheck import upload_check
 from submissions.selectors import (
     representative_ids,
     submission_get_for_user,
@@ -24,6 +25,9 @@ from submissions.selectors import (
 )
 from submissions.serializers import (
     ErrorSerializer,
+    SubmissionCheckQuotaSerializer,
+    SubmissionCheckResultSerializer,
+    SubmissionCheckSerializer,
     SubmissionPageSerializer,
     SubmissionSerializer,
     SubmissionUploadSerializer,
@@ -42,6 +46,21 @@ def _page(view: APIView, request: Request, submissions: Any) -> Response:
     )
 
 
+def _no_team_error(phase: Any, slug: str) -> ApplicationError:
+    return ApplicationError(
+        "no_team",
+        f"You are not in a team of {phase.track.challenge.short_title}; create or join one at "
+        f"/c/{slug}/team/ before submitting.",
+        http_status=403,
+    )
+
+
+def _phase_and_team(request: Request, slug: str, number: int, split: str) -> tuple[Any, Any]:
+    challenge = challenge_get(slug=slug)
+    phase = phase_get(track=track_get(challenge=challenge, number=number), split=split)
+    return phase, team_of_user(user=request.user, challenge=challenge)
+
+
 class PhaseSubmissionsApi(APIView):
     """The caller's team's submissions in one phase (GET) and uploading a new one (POST, multipart)."""
 
@@ -53,14 +72,9 @@ class PhaseSubmissionsApi(APIView):
         # Only uploads are rate-limited; reading the list (e.g. polling) is not.
         return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
-    def _phase_and_team(self, request: Request, slug: str, number: int, split: str) -> tuple[Any, Any]:
-        challenge = challenge_get(slug=slug)
-        phase = phase_get(track=track_get(challenge=challenge, number=number), split=split)
-        return phase, team_of_user(user=request.user, challenge=challenge)
-
     @extend_schema(operation_id="phase_submissions_list", responses={200: SubmissionPageSerializer})
     def get(self, request: Request, slug: str, number: int, split: str) -> Response:
-        phase, team = self._phase_and_team(request, slug, number, split)
+        phase, team = _phase_and_team(request, slug, number, split)
         subs = submissions_for_team(team=team, phase=phase) if team is not None else []
         return _page(self, request, subs)
 
@@ -70,14 +84,9 @@ class PhaseSubmissionsApi(APIView):
         responses={201: SubmissionSerializer, **_ERRORS},
     )
     def post(self, request: Request, slug: str, number: int, split: str) -> Response:
-        phase, team = self._phase_and_team(request, slug, number, split)
+        phase, team = _phase_and_team(request, slug, number, split)
         if team is None:
-            raise ApplicationError(
-                "no_team",
-                f"You are not in a team of {phase.track.challenge.short_title}; create or join one at "
-                f"/c/{slug}/team/ before submitting.",
-                http_status=403,
-            )
+            raise _no_team_error(phase, slug)
         form = SubmissionUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
@@ -92,6 +101,41 @@ class PhaseSubmissionsApi(APIView):
         )
         sub = submission_get_for_user(user=request.user, submission_id=sub.pk)
         return Response(submission_to_dict(sub, viewer=request.user), status=status.HTTP_201_CREATED)
+
+
+class PhaseSubmissionCheckApi(APIView):
+    """Check an upload's fields and the team's slot before sending the archive (nothing is stored).
+
+    Send the same fields as the upload, without the archive (its size in bytes as ``archive_size``
+    if known). The answer is 200 whatever the verdict: ``errors`` names each field that would be
+    refused, in plain words; ``refusal`` says why no upload is possible now (limit reached, with
+    the next slot's date when one will open), as the upload itself would answer.
+    """
+
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [parsers.JSONParser, parsers.FormParser, parsers.MultiPartParser]
+
+    @extend_schema(
+        operation_id="phase_submissions_check",
+        request=SubmissionCheckSerializer,
+        responses={200: SubmissionCheckResultSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
+    )
+    def post(self, request: Request, slug: str, number: int, split: str) -> Response:
+        phase, team = _phase_and_team(request, slug, number, split)
+        if team is None:
+            raise _no_team_error(phase, slug)
+        check = upload_check(team=team, phase=phase, data=request.data)
+        refusal = check.refusal
+        body = {
+            "ok": check.ok,
+            "errors": check.errors,
+            "can_submit": check.can_submit,
+            "refusal": None
+            if refusal is None
+            else {"code": refusal.code, "message": refusal.message, "detail": refusal.detail},
+            "quota": SubmissionCheckQuotaSerializer(check.quota).data,
+        }
+        return Response(body)
 
 
 class MySubmissionsApi(APIView):

@@ -24,7 +24,7 @@ from challenges.models import Phase
 from challenges.selectors import phase_get, track_get
 from challenges.views import challenge_or_404
 from lidserver.errors import ApplicationError, NotFound, error_body
-from submissions import selectors, services
+from submissions import precheck, selectors, services
 from submissions.models import PENDING_STATUSES, Submission
 
 
@@ -33,7 +33,10 @@ class UploadForm(forms.Form):
     method_description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
     # The service checks the range (< 150M) and says so in its own sentence.
     declared_parameters = forms.IntegerField(
-        min_value=0, help_text="Total parameters of the inference model(s); must be under 150,000,000."
+        min_value=0,
+        help_text="Total parameters of the inference model(s); must be under 150,000,000.",
+        # Text, not a number box: what was typed (commas, units) reaches the check and is named there.
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     archive = forms.FileField(help_text="A zip of one PNG per test image, named like the ground truth.")
 
@@ -59,6 +62,7 @@ def _phase_urls(phase: Phase) -> dict[str, str]:
         "upload_url": reverse("submissions:upload", args=args),
         "list_url": reverse("submissions:list", args=args),
         "api_url": reverse("api:phase-submissions", args=args),
+        "check_url": reverse("api:phase-submissions-check", args=args),
         "team_url": reverse("accounts:team", args=args[:1]),
         "track_url": reverse("challenges:track", args=args[:2]),
     }
@@ -79,17 +83,28 @@ def upload(request: HttpRequest, slug: str, number: int, split: str) -> HttpResp
     form = UploadForm(request.POST or None, request.FILES or None)
     error = ""
     status = 200
+    field_errors: dict[str, str] = {}
     if request.method == "POST":
-        if form.is_valid():
+        # Without the page script: the same checks as the pre-check, each error next to its field.
+        archive = request.FILES.get("archive")
+        data = {key: request.POST[key] for key in precheck.FIELDS if key in request.POST}
+        if archive is not None:
+            data["archive_size"] = archive.size
+        values, field_errors = precheck.upload_fields_check(data)
+        if "archive_size" in field_errors:
+            field_errors["archive"] = field_errors.pop("archive_size")
+        if archive is None:
+            field_errors["archive"] = "Choose the zip archive of your predictions."
+        if not field_errors:
             try:
                 submission = services.submission_create(
                     phase=phase,
                     team=team,
                     user=request.user,
-                    uploaded_file=form.cleaned_data["archive"],
-                    method_name=form.cleaned_data["method_name"],
-                    method_description=form.cleaned_data["method_description"],
-                    declared_parameters=form.cleaned_data["declared_parameters"],
+                    uploaded_file=archive,
+                    method_name=values["method_name"],
+                    method_description=values.get("method_description", ""),
+                    declared_parameters=values["declared_parameters"],
                 )
             except ApplicationError as exc:
                 error, status = exc.message, exc.http_status
@@ -98,12 +113,15 @@ def upload(request: HttpRequest, slug: str, number: int, split: str) -> HttpResp
                 return redirect("submissions:detail", submission_id=submission.pk)
         else:
             error, status = "Please correct the fields marked below and choose the archive again.", 400
+    quota = selectors.team_quota(team=team, phase=phase)
     context = {
         "phase": phase,
         "challenge": phase.track.challenge,
         "team": team,
-        "quota": selectors.team_quota(team=team, phase=phase),
+        "quota": quota,
+        "refusal": services.upload_refusal(team=team, phase=phase, quota=quota),
         "form": form,
+        "field_errors": field_errors,
         "error": error,
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         **_phase_urls(phase),
@@ -124,12 +142,14 @@ def submission_list(request: HttpRequest, slug: str, number: int, split: str) ->
     for submission in submissions:
         data = selectors.submission_to_dict(submission, viewer=request.user, representatives=representatives)
         rows.append({"submission": submission, "data": data, "score_text": percent(data.get("score"))})
+    quota = selectors.team_quota(team=team, phase=phase)
     context = {
         "phase": phase,
         "challenge": phase.track.challenge,
         "team": team,
         "rows": rows,
-        "quota": selectors.team_quota(team=team, phase=phase),
+        "quota": quota,
+        "refusal": services.upload_refusal(team=team, phase=phase, quota=quota),
         **_phase_urls(phase),
     }
     return render(request, "submissions/list.html", context)

@@ -137,6 +137,7 @@ TABLE: dict[str, Row] = {
     "api:challenge-detail": Row(PUBLIC, lambda w: {"slug": "lid2020"}),
     "api:phase-detail": Row(PUBLIC, phase),
     "api:phase-submissions": Row(MEMBERS, phase),
+    "api:phase-submissions-check": Row(POST_ONLY_API, phase),
     "api:my-submissions": Row(MEMBERS),
     "api:submission-detail": Row(OWN_A, _sub, lambda w: MISSING_SUB),
     "api:submission-representative": Row(POST_ONLY_API, _sub),

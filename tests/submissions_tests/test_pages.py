@@ -189,7 +189,9 @@ def test_form_post_without_a_file_names_the_missing_field(alice_page: Client, ph
     assert response.status_code == 400
     text = text_of(response)
     assert "Please correct the fields marked below" in text
-    assert "This field is required." in text
+    assert '<span class="field-error" id="error-archive" role="alert">Choose the zip archive of your predictions.' in (
+        response.content.decode()
+    )
     assert Submission.objects.count() == 0
 
 
@@ -234,7 +236,9 @@ def test_other_teams_submission_answers_like_a_missing_one(alice_page: Client, p
         )
         assert seen.status_code == absent.status_code == 404
         assert b"Secret method" not in seen.content
-        assert seen.content.replace(str(theirs.pk).encode(), b"ID") == absent.content.replace(str(missing).encode(), b"ID")
+        assert seen.content.replace(str(theirs.pk).encode(), b"ID") == absent.content.replace(
+            str(missing).encode(), b"ID"
+        )
     assert alice_page.get(f"/submissions/{theirs.pk}/status.json").json() == {
         "code": "not_found",
         "message": "There is no such submission, or it belongs to another team.",
