@@ -118,7 +118,8 @@ TABLE: dict[str, Row] = {
         POST_ONLY_PAGE, lambda w: {"slug": "lid2020", "user_id": w.users["member_a2"].pk}
     ),
     "accounts:team_invite_code": Row(POST_ONLY_PAGE, lambda w: {"slug": "lid2020"}),
-    "accounts:join": Row(MEMBERS, lambda w: {"slug": "lid2020", "invite_code": w.team_a.invite_code}),
+    # An invite link names its team to anyone holding it (logged out: with sign-up and log-in links).
+    "accounts:join": Row(PUBLIC, lambda w: {"slug": "lid2020", "invite_code": w.team_a.invite_code}),
     "verification:queue": Row(VERIFIERS),
     "verification:mine": Row(MEMBERS),
     "verification:detail": Row(VERIFIER_OBJ_404, _ver, lambda w: {"pk": 987654}),
