@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.roles import user_is_organizer, user_is_verifier
@@ -19,7 +20,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "is_organizer": user_is_organizer(user),
         "is_verifier": user_is_verifier(user),
         "login_next": login_next(request),
+        # The header's challenge links on pages that belong to no challenge (profile, tokens,
+        # verification, errors): the newest challenge, read only if the page shows it.
+        "nav_challenge": SimpleLazyObject(_newest_challenge),
     }
+
+
+def _newest_challenge() -> Any:
+    from challenges.selectors import challenge_list
+
+    return challenge_list().first()
 
 
 # Pages that must not be the target of a log-in: going back to them would loop or make no sense.

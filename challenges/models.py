@@ -74,9 +74,7 @@ class Phase(models.Model):
         ordering = ["track", "split"]
         constraints = [
             models.UniqueConstraint(fields=["track", "split"], name="phase_split_unique_per_track"),
-            models.CheckConstraint(
-                condition=models.Q(ends_at__gt=models.F("starts_at")), name="phase_ends_after_start"
-            ),
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="phase_ends_after_start"),
         ]
 
     def __str__(self) -> str:
