@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -67,6 +67,28 @@ def team_quota(*, team: Any, phase: Any, now: dt.datetime | None = None) -> Quot
         rejected_today=rejected_today,
         rejected_cap=phase.max_rejected_per_day,
     )
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    """Where a waiting submission stands: 1 = scored next; ``running`` are being scored right now."""
+
+    position: int
+    running: int
+
+
+def submission_queue_place(*, submission: Submission) -> QueuePlace | None:
+    """Its place in the one scoring queue (every team and phase), or None when it is not waiting.
+
+    Workers take submissions in the order they were uploaded, so those ahead are the waiting
+    (``uploaded`` or ``queued``) ones uploaded earlier. Two counting queries on indexed columns.
+    """
+    if submission.status not in (Status.UPLOADED, Status.QUEUED):
+        return None
+    earlier = Q(created_at__lt=submission.created_at) | Q(created_at=submission.created_at, pk__lt=submission.pk)
+    ahead = Submission.objects.filter(earlier, status__in=(Status.UPLOADED, Status.QUEUED)).count()
+    running = Submission.objects.filter(status=Status.RUNNING).count()
+    return QueuePlace(position=ahead + 1, running=running)
 
 
 def submissions_for_team(*, team: Any, phase: Any = None) -> QuerySet[Submission]:

@@ -167,6 +167,7 @@ def detail(request: HttpRequest, submission_id: int) -> HttpResponse:
         "phase": phase,
         "challenge": phase.track.challenge,
         "pending": submission.status in PENDING_STATUSES,
+        "queue": selectors.submission_queue_place(submission=submission),
         "metric_rows": metric_rows(phase.track.number, data),
         "class_rows": class_rows(phase.track.number, data.get("per_class")),
         "curve_series": curve_series(data),
@@ -185,7 +186,11 @@ def status_json(request: HttpRequest, submission_id: int) -> JsonResponse:
         submission = selectors.submission_get_for_user(user=request.user, submission_id=submission_id)
     except NotFound as exc:
         return JsonResponse(error_body(exc.code, exc.message), status=404)
-    response = JsonResponse(selectors.submission_to_dict(submission, viewer=request.user))
+    body = selectors.submission_to_dict(submission, viewer=request.user)
+    place = selectors.submission_queue_place(submission=submission)
+    # The page's progress line: the place in the scoring queue while the submission waits.
+    body["queue"] = None if place is None else {"position": place.position, "running": place.running}
+    response = JsonResponse(body)
     response["Cache-Control"] = "no-store"
     return response
 
