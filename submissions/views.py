@@ -23,9 +23,10 @@ from accounts.selectors import team_of_user
 from challenges.models import Phase
 from challenges.selectors import phase_get, track_get
 from challenges.views import challenge_or_404
+from leaderboard import compare
 from lidserver.errors import ApplicationError, NotFound, error_body
 from submissions import precheck, selectors, services
-from submissions.models import PENDING_STATUSES, Submission
+from submissions.models import PENDING_STATUSES, Status, Submission
 
 
 class UploadForm(forms.Form):
@@ -150,6 +151,8 @@ def submission_list(request: HttpRequest, slug: str, number: int, split: str) ->
         "rows": rows,
         "quota": quota,
         "refusal": services.upload_refusal(team=team, phase=phase, quota=quota),
+        "compare_url": compare.compare_url(s.pk for s in submissions if s.status == Status.SCORED),
+        "scored_count": sum(s.status == Status.SCORED for s in submissions),
         **_phase_urls(phase),
     }
     return render(request, "submissions/list.html", context)
@@ -172,9 +175,27 @@ def detail(request: HttpRequest, submission_id: int) -> HttpResponse:
         "class_rows": class_rows(phase.track.number, data.get("per_class")),
         "curve_series": curve_series(data),
         "ci_text": [percent(value) for value in data.get("ci") or []],
+        **_compare_links(request, submission),
         **_phase_urls(phase),
     }
     return render(request, "submissions/detail.html", context)
+
+
+def _compare_links(request: HttpRequest, submission: Submission) -> dict[str, str]:
+    """A scored submission's comparison pages: with the board's top 3, with the team's other scored ones."""
+    if submission.status != Status.SCORED:
+        return {}
+    links = {}
+    top = [pk for pk in compare.top_ids(user=request.user, phase=submission.phase) if pk != submission.pk]
+    if top:
+        links["compare_top_url"] = compare.compare_url([submission.pk, *top])
+    others = [
+        s.pk for s in selectors.submissions_for_team(team=submission.team, phase=submission.phase)
+        if s.status == Status.SCORED and s.pk != submission.pk
+    ]  # fmt: skip
+    if others:
+        links["compare_own_url"] = compare.compare_url([submission.pk, *others])
+    return links
 
 
 @require_GET
