@@ -33,7 +33,7 @@
   function drawCurve(root) {
     var svg = root.querySelector("#curve-chart");
     var data = root.querySelector("#curve-data");
-    var draw = window.submissionsDrawCurves || window.drawCurves;
+    var draw = window.drawCurves;  // static/js/leaderboard-curves.js, the one chart of curves
     if (svg && data && draw) draw(svg, JSON.parse(data.textContent));
   }
 

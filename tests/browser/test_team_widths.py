@@ -132,3 +132,39 @@ def test_every_team_page_fits_a_phone_and_a_laptop(site: Any, browser_page: Any,
                 too_wide[f"{path} @{width}"] = result
     assert too_wide == {}
     assert page.console_errors == []
+
+
+def test_a_submissions_tables_and_curve_are_whole_and_readable_on_a_phone(
+    site: Any, browser_page: Any, artifacts: Any
+) -> None:
+    world = team_world()
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    site.login(world["alice"].username, PASSWORD)
+    track1, track3 = world["paths"][13], world["paths"][14]
+    site.goto(track1)
+    # Every column of the metrics and per-class tables is inside its card: nothing cut off.
+    widths = page.evaluate(
+        """() => [...document.querySelectorAll('table.metrics, #per-class')].map(
+             (t) => [t.getBoundingClientRect().right, t.parentElement.getBoundingClientRect().right])"""
+    )
+    assert len(widths) == 2 and all(table <= box + 0.5 for table, box in widths), widths
+    last = page.eval_on_selector("#per-class th:last-child", "th => th.getBoundingClientRect().right")
+    assert last <= 390
+
+    site.goto(track3)
+    page.wait_for_selector("#curve-chart polyline.curve")
+    chart = page.evaluate(
+        """() => {
+          const svg = document.getElementById('curve-chart');
+          const px = (sel) => [...svg.querySelectorAll(sel)].map((t) => t.getBoundingClientRect().height);
+          return {width: svg.getBoundingClientRect().width, ticks: px('text.tick'), legend: px('text.legend-label'),
+                  legendRight: Math.max(...[...svg.querySelectorAll('text.legend-label')].map((t) => t.getBoundingClientRect().right))};
+        }"""
+    )
+    assert chart["width"] <= 390 - 2 * 16
+    # Text at least 11 CSS pixels high, as the page's own small print; the legend inside the chart.
+    assert min(chart["ticks"]) >= 11 and min(chart["legend"]) >= 11, chart
+    assert chart["legendRight"] <= 390
+    page.locator("#curve-chart").screenshot(path=str(artifacts / "track3-curve-phone.png"))
+    assert page.console_errors == []

@@ -308,7 +308,7 @@ def test_track3_page_shows_peak_metrics_and_the_curve_data(db: Any) -> None:
     )
     response = logged_in(user).get(f"/submissions/{sub.pk}/")
     text = text_of(response)
-    assert "Peak-IoU (%) Peak-Threshold 50.00 100" in text
+    assert "Peak-IoU (%) Peak-Threshold (t, 0–255) 50.00 100" in text  # a threshold, not a percent
     series = response.context["curve_series"]
     assert [(s["label"], len(s["values"]), s["peak"]) for s in series] == [
         ("Mean over images", 256, 100),
