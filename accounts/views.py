@@ -39,8 +39,10 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             if _safe_next(request):  # e.g. the invite link that brought them here
-                messages.success(request, f"Welcome, {user.username}.")
-                return redirect(request.GET.get("next"))
+                target = request.GET.get("next", "")
+                hint = "" if "/join/" in target else " To submit, create a team or join one (Team, in the menu)."
+                messages.success(request, f"Welcome, {user.username}.{hint}")
+                return redirect(target)
             # The profile says where to go next: a link to create or join a team in each challenge.
             messages.success(request, f"Welcome, {user.username}. Next, create a team or join one (below).")
             return redirect("accounts:profile")

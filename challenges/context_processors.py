@@ -46,7 +46,8 @@ def login_next(request: HttpRequest) -> str:
     """Where the header's "Log in" and "Sign up" links come back to: this page (an invite link, say).
 
     On the log-in and sign-up pages themselves, the ``next`` they were opened with; "" when there
-    is nowhere sensible to return to.
+    is nowhere sensible to return to (the home page is where a log-in lands anyway, and sign-up
+    then shows the profile's next steps).
     """
     try:
         host = request.get_host()
@@ -56,6 +57,6 @@ def login_next(request: HttpRequest) -> str:
     if asked and url_has_allowed_host_and_scheme(asked, allowed_hosts={host}):
         return asked
     path = getattr(request, "path", "")
-    if not path or path.startswith(_ACCOUNT_PAGES) or request.method != "GET":
+    if path in ("", "/") or path.startswith(_ACCOUNT_PAGES) or request.method != "GET":
         return ""
     return request.get_full_path()

@@ -186,7 +186,7 @@ def _compare_links(request: HttpRequest, submission: Submission) -> dict[str, st
     if submission.status != Status.SCORED:
         return {}
     links = {}
-    top = [pk for pk in compare.top_ids(user=request.user, phase=submission.phase) if pk != submission.pk]
+    top = [pk for pk in compare.top_ids(user=request.user, phase=submission.phase, count=4) if pk != submission.pk][:3]
     if top:
         links["compare_top_url"] = compare.compare_url([submission.pk, *top])
     others = [
