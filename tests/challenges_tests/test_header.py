@@ -61,9 +61,10 @@ def test_the_404_page_for_a_visitor_offers_log_in_back_to_it() -> None:
     assert "<h1>Not found</h1>" in response.content.decode()
 
 
-def test_the_500_page_needs_no_request_context_and_still_has_a_header() -> None:
+@pytest.mark.parametrize("name", ["400.html", "500.html"])
+def test_the_400_and_500_pages_need_no_request_context_and_still_have_a_header(name: str) -> None:
     from django.template import loader
 
-    html = loader.get_template("500.html").render()
+    html = loader.get_template(name).render()  # a refused Host header or a crash: no request, maybe no database
     assert '<a class="brand" href="/">LID challenge</a>' in header(html)
     assert 'href="/accounts/profile/">Your profile</a>' in html
