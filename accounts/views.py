@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from rest_framework.authtoken.models import Token
 from accounts import services
 from accounts.forms import SignupForm, TeamCreateForm, TeamJoinForm
 from accounts.selectors import team_by_invite_code, team_memberships, team_of_user, user_teams
+from challenges.selectors import challenge_list
 from challenges.views import challenge_or_404
 from lidserver.errors import ApplicationError
 
@@ -36,8 +38,14 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome, {user.username}. Create or join a team to submit.")
-            return redirect(request.GET.get("next") if _safe_next(request) else "challenges:home")
+            if _safe_next(request):  # e.g. the invite link that brought them here
+                target = request.GET.get("next", "")
+                hint = "" if "/join/" in target else " To submit, create a team or join one (Team, in the menu)."
+                messages.success(request, f"Welcome, {user.username}.{hint}")
+                return redirect(target)
+            # The profile says where to go next: a link to create or join a team in each challenge.
+            messages.success(request, f"Welcome, {user.username}. Next, create a team or join one (below).")
+            return redirect("accounts:profile")
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -48,7 +56,11 @@ def _safe_next(request: HttpRequest) -> bool:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/profile.html", {"teams": user_teams(user=request.user)})
+    teams = user_teams(user=request.user)
+    joined = {team.challenge_id for team in teams}
+    # Challenges the user has no team in yet: the profile links to creating or joining one.
+    teamless = [challenge for challenge in challenge_list() if challenge.pk not in joined]
+    return render(request, "accounts/profile.html", {"teams": teams, "teamless": teamless})
 
 
 @login_required
@@ -123,12 +135,16 @@ def _join(request: HttpRequest, challenge, code: str) -> HttpResponse:  # type: 
     return _back_to_team(challenge.slug)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, slug: str, invite_code: str) -> HttpResponse:
-    """The invite link: GET shows a confirmation, POST joins (a link alone never changes anything)."""
+    """The invite link: GET shows a confirmation, POST joins (a link alone never changes anything).
+
+    Opened while logged out it names the team and offers to log in or sign up, both coming back here.
+    """
     challenge = challenge_or_404(slug)
     if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
         return _join(request, challenge, invite_code)
     context = {
         "challenge": challenge,

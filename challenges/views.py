@@ -30,6 +30,7 @@ class PhaseView:
 
     phase: Phase
     quota: Any
+    refusal: Any  # why the team may not upload now (submissions.services.upload_refusal), or None
     submit_url: str
     submissions_url: str
     leaderboard_url: str
@@ -79,17 +80,28 @@ def rules(request: HttpRequest, slug: str) -> HttpResponse:
     return page(request, slug, ContentPage.Kind.RULES)
 
 
+def _upload_refusal(team: Any, phase: Phase, quota: Any) -> Any:
+    """The submissions app's answer to "may this team upload now?" (None without a team)."""
+    if team is None or quota is None:
+        return None
+    from submissions.services import upload_refusal  # the submissions app owns the limits
+
+    return upload_refusal(team=team, phase=phase, quota=quota)
+
+
 def track(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     challenge = challenge_or_404(slug)
     the_track = _track_or_404(challenge, number)
     team = team_of_user(user=request.user, challenge=challenge)
     phases = []
     for phase in the_track.phases.all():
+        quota = phase_quota(team=team, phase=phase)
         args = [challenge.slug, the_track.number, phase.split]
         phases.append(
             PhaseView(
                 phase=phase,
-                quota=phase_quota(team=team, phase=phase),
+                quota=quota,
+                refusal=_upload_refusal(team, phase, quota),
                 submit_url=reverse("submissions:upload", args=args),
                 submissions_url=reverse("submissions:list", args=args),
                 leaderboard_url=reverse("leaderboard:board", args=args),

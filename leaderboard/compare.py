@@ -6,9 +6,14 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from accounts.models import Membership
 from accounts.roles import user_is_organizer
 from evaluation import TRACKS
-from leaderboard.selectors import curve_series
+from leaderboard.models import Board, LeaderboardEntry
+from leaderboard.selectors import board_check_visible, curve_series
 from lidserver.errors import ApplicationError, NotFound
 from submissions.models import Status, Submission
 
@@ -36,17 +41,23 @@ def parse_ids(values: Iterable[str]) -> list[int]:
 
 
 def compared_submissions(*, user: Any, ids: list[int]) -> list[Submission]:
-    """The scored submissions ``user`` may see, in the order asked; 404 if any is missing or not theirs."""
+    """The scored submissions ``user`` may see, in the order asked; 404 if any is missing or hidden to them.
+
+    Organizers see every submission; anyone else their own team's and those that are rows of a
+    leaderboard they may see (the public board's rows, whose scores are public already).
+    """
     qs = Submission.objects.filter(pk__in=ids, status=Status.SCORED).select_related(
         "team", "uploaded_by", "phase__track__challenge"
     )
-    if not user_is_organizer(user):
-        if not getattr(user, "is_authenticated", False):
-            raise NotFound("Log in to compare your team's submissions.")
-        qs = qs.filter(team__memberships__user=user)
     found = {s.pk: s for s in qs}
+    if not user_is_organizer(user):
+        allowed = _own_ids(user, found) | _on_visible_board_ids(user, found)
+        found = {pk: s for pk, s in found.items() if pk in allowed}
     if len(found) != len(ids):
-        raise NotFound("One of these submissions does not exist, is not scored yet, or is not your team's.")
+        raise NotFound(
+            "One of these submissions does not exist, is not scored yet, or is neither your team's "
+            "nor on a public leaderboard."
+        )
     subs = [found[i] for i in ids]
     tracks = {(s.phase.track.challenge_id, s.phase.track.number) for s in subs}
     if len(tracks) > 1:
@@ -54,6 +65,47 @@ def compared_submissions(*, user: Any, ids: list[int]) -> list[Submission]:
             "mixed_tracks", "These submissions belong to different tracks; compare one track at a time."
         )
     return subs
+
+
+def _own_ids(user: Any, found: dict[int, Submission]) -> set[int]:
+    if not getattr(user, "is_authenticated", False) or not found:
+        return set()
+    teams = set(Membership.objects.filter(user=user).values_list("team_id", flat=True))
+    return {pk for pk, s in found.items() if s.team_id in teams}
+
+
+def _on_visible_board_ids(user: Any, found: dict[int, Submission]) -> set[int]:
+    if not found:
+        return set()
+    on_boards = set(LeaderboardEntry.objects.filter(submission_id__in=found).values_list("submission_id", flat=True))
+    visible = set()
+    for pk in on_boards:
+        try:
+            board_check_visible(user=user, phase=found[pk].phase)
+        except ApplicationError:
+            continue
+        visible.add(pk)
+    return visible
+
+
+def compare_url(ids: Iterable[int]) -> str:
+    """The comparison page of these submissions, in this order (at most MAX_COMPARED)."""
+    unique = list(dict.fromkeys(ids))[:MAX_COMPARED]
+    return reverse("leaderboard:compare") + "?" + urlencode([("s", i) for i in unique])
+
+
+def top_ids(*, user: Any, phase: Any, count: int = 3) -> list[int]:
+    """The submissions of the ``count`` best rows of the official board, if ``user`` may see it."""
+    try:
+        board_check_visible(user=user, phase=phase)
+    except ApplicationError:
+        return []
+    rows = (
+        LeaderboardEntry.objects.filter(phase=phase, board=Board.OFFICIAL)
+        .order_by("rank", "submission__created_at", "pk")
+        .values_list("submission_id", flat=True)
+    )
+    return list(rows[:count])
 
 
 def _spread(values: list[float | None]) -> float | None:

@@ -136,6 +136,7 @@ def board(request: HttpRequest, slug: str, number: int, split: str) -> HttpRespo
         "version": version,
         "is_organizer": user_is_organizer(request.user),
         "top_submissions": [r["submission"] for r in rows[:5]],
+        "compare_top_url": compare_selectors.compare_url(r["submission"] for r in rows[:5]),
         "config": {
             "jsonUrl": reverse("leaderboard:board_json", args=args) + f"?board={which}",
             "curvesUrl": reverse("leaderboard:board_curves", args=args) + f"?board={which}",

@@ -10,6 +10,11 @@ urlpatterns = [
         apis.PhaseSubmissionsApi.as_view(),
         name="phase-submissions",
     ),
+    path(
+        "challenges/<slug:slug>/tracks/<int:number>/<str:split>/submissions/check/",
+        apis.PhaseSubmissionCheckApi.as_view(),
+        name="phase-submissions-check",
+    ),
     path("submissions/", apis.MySubmissionsApi.as_view(), name="my-submissions"),
     path("submissions/<int:submission_id>/", apis.SubmissionDetailApi.as_view(), name="submission-detail"),
     path(

@@ -17,13 +17,21 @@ from challenges.serializers import PHASE_PATH_PARAMETERS
 from lidserver.api import ApiPagination, ApiView
 from lidserver.errors import ApplicationError
 from lidserver.schema import error_responses
+from submissions.precheck import upload_check
 from submissions.selectors import (
     representative_ids,
     submission_get_for_user,
     submissions_for_team,
     submissions_for_user,
 )
-from submissions.serializers import SubmissionPageSerializer, SubmissionSerializer, SubmissionUploadSerializer
+from submissions.serializers import (
+    SubmissionCheckQuotaSerializer,
+    SubmissionCheckResultSerializer,
+    SubmissionCheckSerializer,
+    SubmissionPageSerializer,
+    SubmissionSerializer,
+    SubmissionUploadSerializer,
+)
 from submissions.services import submission_create, submission_set_representative
 
 
@@ -32,6 +40,21 @@ def _page(view: ApiView, request: Request, submissions: Any) -> Response:
     page = paginator.paginate_queryset(submissions, request, view=view) or []
     context = {"representatives": representative_ids(page)}
     return paginator.get_paginated_response(SubmissionSerializer(page, many=True, context=context).data)
+
+
+def _no_team_error(phase: Any, slug: str) -> ApplicationError:
+    return ApplicationError(
+        "no_team",
+        f"You are not in a team of {phase.track.challenge.short_title}; create or join one at "
+        f"{reverse('accounts:team', args=[slug])} before submitting.",
+        http_status=403,
+    )
+
+
+def _phase_and_team(request: Request, slug: str, number: int, split: str) -> tuple[Any, Any]:
+    challenge = challenge_get(slug=slug)
+    phase = phase_get(track=track_get(challenge=challenge, number=number), split=split)
+    return phase, team_of_user(user=request.user, challenge=challenge)
 
 
 class PhaseSubmissionsApi(ApiView):
@@ -45,18 +68,13 @@ class PhaseSubmissionsApi(ApiView):
         # Only uploads are rate-limited; reading the list (e.g. polling) is not.
         return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
-    def _phase_and_team(self, request: Request, slug: str, number: int, split: str) -> tuple[Any, Any]:
-        challenge = challenge_get(slug=slug)
-        phase = phase_get(track=track_get(challenge=challenge, number=number), split=split)
-        return phase, team_of_user(user=request.user, challenge=challenge)
-
     @extend_schema(
         operation_id="phase_submissions_list",
         parameters=[*PHASE_PATH_PARAMETERS, *ApiPagination.schema_parameters()],
         responses={200: SubmissionPageSerializer},
     )
     def get(self, request: Request, slug: str, number: int, split: str) -> Response:
-        phase, team = self._phase_and_team(request, slug, number, split)
+        phase, team = _phase_and_team(request, slug, number, split)
         subs = submissions_for_team(team=team, phase=phase) if team is not None else []
         return _page(self, request, subs)
 
@@ -67,14 +85,9 @@ class PhaseSubmissionsApi(ApiView):
         responses={201: SubmissionSerializer, **error_responses(403, 409, 507)},
     )
     def post(self, request: Request, slug: str, number: int, split: str) -> Response:
-        phase, team = self._phase_and_team(request, slug, number, split)
+        phase, team = _phase_and_team(request, slug, number, split)
         if team is None:
-            raise ApplicationError(
-                "no_team",
-                f"You are not in a team of {phase.track.challenge.short_title}; create or join one at "
-                f"{reverse('accounts:team', args=[slug])} before submitting.",
-                http_status=403,
-            )
+            raise _no_team_error(phase, slug)
         form = SubmissionUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
@@ -89,6 +102,42 @@ class PhaseSubmissionsApi(ApiView):
         )
         sub = submission_get_for_user(user=request.user, submission_id=sub.pk)
         return Response(SubmissionSerializer(sub).data, status=status.HTTP_201_CREATED)
+
+
+class PhaseSubmissionCheckApi(ApiView):
+    """Check an upload's fields and the team's slot before sending the archive (nothing is stored).
+
+    Send the same fields as the upload, without the archive (its size in bytes as ``archive_size``
+    if known). The answer is 200 whatever the verdict: ``errors`` names each field that would be
+    refused, in plain words; ``refusal`` says why no upload is possible now (limit reached, with
+    the next slot's date when one will open), as the upload itself would answer.
+    """
+
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [parsers.JSONParser, parsers.FormParser, parsers.MultiPartParser]
+
+    @extend_schema(
+        operation_id="phase_submissions_check",
+        parameters=PHASE_PATH_PARAMETERS,
+        request=SubmissionCheckSerializer,
+        responses={200: SubmissionCheckResultSerializer, **error_responses(403)},
+    )
+    def post(self, request: Request, slug: str, number: int, split: str) -> Response:
+        phase, team = _phase_and_team(request, slug, number, split)
+        if team is None:
+            raise _no_team_error(phase, slug)
+        check = upload_check(team=team, phase=phase, data=request.data)
+        refusal = check.refusal
+        body = {
+            "ok": check.ok,
+            "errors": check.errors,
+            "can_submit": check.can_submit,
+            "refusal": None
+            if refusal is None
+            else {"code": refusal.code, "message": refusal.message, "detail": refusal.detail},
+            "quota": SubmissionCheckQuotaSerializer(check.quota).data,
+        }
+        return Response(body)
 
 
 class MySubmissionsApi(ApiView):

@@ -71,6 +71,28 @@ def team_quota(*, team: Any, phase: Any, now: dt.datetime | None = None) -> Quot
     )
 
 
+@dataclass(frozen=True)
+class QueuePlace:
+    """Where a waiting submission stands: 1 = scored next; ``running`` are being scored right now."""
+
+    position: int
+    running: int
+
+
+def submission_queue_place(*, submission: Submission) -> QueuePlace | None:
+    """Its place in the one scoring queue (every team and phase), or None when it is not waiting.
+
+    Workers take submissions in the order they were uploaded, so those ahead are the waiting
+    (``uploaded`` or ``queued``) ones uploaded earlier. Two counting queries on indexed columns.
+    """
+    if submission.status not in (Status.UPLOADED, Status.QUEUED):
+        return None
+    earlier = Q(created_at__lt=submission.created_at) | Q(created_at=submission.created_at, pk__lt=submission.pk)
+    ahead = Submission.objects.filter(earlier, status__in=(Status.UPLOADED, Status.QUEUED)).count()
+    running = Submission.objects.filter(status=Status.RUNNING).count()
+    return QueuePlace(position=ahead + 1, running=running)
+
+
 def submissions_for_team(*, team: Any, phase: Any = None) -> QuerySet[Submission]:
     """The team's submissions, newest first, optionally in one phase."""
     subs = Submission.objects.filter(team=team).select_related(*_RELATED).order_by("-created_at", "-id")

@@ -20,6 +20,38 @@ class SubmissionUploadSerializer(serializers.Serializer):
     declared_parameters = serializers.IntegerField(help_text="The model's parameter count; fewer than 150,000,000.")
 
 
+class SubmissionCheckSerializer(SubmissionUploadSerializer):
+    """The pre-check: the upload's fields without the archive (the same fields and rules), and its size."""
+
+    archive = None  # type: ignore[assignment]  # DRF drops a field set to None in a subclass
+    archive_size = serializers.IntegerField(
+        required=False, min_value=0, help_text="The archive's size in bytes, if already chosen."
+    )
+
+
+class SubmissionCheckQuotaSerializer(serializers.Serializer):
+    limit = serializers.IntegerField(allow_null=True)
+    used = serializers.IntegerField()
+    remaining = serializers.IntegerField(allow_null=True)
+    daily_limit = serializers.IntegerField(allow_null=True)
+    used_today = serializers.IntegerField()
+    next_allowed_at = serializers.DateTimeField(allow_null=True)
+
+
+class SubmissionCheckResultSerializer(serializers.Serializer):
+    """What the pre-check answers: the fields' errors in plain words, and whether the team has a slot now."""
+
+    ok = serializers.BooleanField(help_text="No field error and a slot free: the upload would be accepted.")
+    errors = serializers.DictField(
+        child=serializers.CharField(), help_text="Field name -> one sentence; empty when every field is fine."
+    )
+    can_submit = serializers.BooleanField(help_text="The team may upload now (whatever the fields say).")
+    refusal = serializers.JSONField(
+        allow_null=True, help_text='Why it may not: {"code", "message", "detail"} as the upload would answer.'
+    )
+    quota = SubmissionCheckQuotaSerializer()
+
+
 class SubmissionTeamSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()

@@ -21,7 +21,7 @@ from lidserver.errors import ApplicationError
 from lidserver.tasks import task_named
 from submissions.evaluate import SubmissionFormatError, archive_check
 from submissions.models import Status, Submission, TeamPhase
-from submissions.selectors import submission_get_for_user, team_quota, utc_day_start
+from submissions.selectors import Quota, submission_get_for_user, team_quota, utc_day_start
 from submissions.storage import StagedUpload, archive_delete, archive_store, stage_upload
 
 logger = logging.getLogger(__name__)
@@ -74,13 +74,17 @@ def _check_member_and_open(*, phase: Any, team: Any, user: Any) -> None:
             http_status=403,
         )
     if not phase.is_open():
-        raise ApplicationError(
-            "phase_not_open",
-            f"Track {phase.track.number} {phase.split} opens on {phase.starts_at:%Y-%m-%d %H:%M} UTC; "
-            "upload again after that.",
-            detail={"starts_at": phase.starts_at.isoformat()},
-            http_status=409,
-        )
+        raise _phase_not_open_error(phase)
+
+
+def _phase_not_open_error(phase: Any) -> ApplicationError:
+    return ApplicationError(
+        "phase_not_open",
+        f"Track {phase.track.number} {phase.split} opens on {phase.starts_at:%Y-%m-%d %H:%M} UTC; "
+        "upload again after that.",
+        detail={"starts_at": phase.starts_at.isoformat()},
+        http_status=409,
+    )
 
 
 def _checked_method_name(value: str) -> str:
@@ -115,13 +119,18 @@ def _checked_parameters(value: Any) -> int:
 
 
 def _check_size(uploaded_file: UploadedFile) -> None:
+    if uploaded_file.size is not None:
+        _check_size_bytes(uploaded_file.size)
+
+
+def _check_size_bytes(size: int) -> None:
     limit = settings.MAX_UPLOAD_BYTES
-    if uploaded_file.size is not None and uploaded_file.size > limit:
+    if size > limit:
         raise ApplicationError(
             "upload_too_large",
-            f"The archive is {uploaded_file.size:,} bytes; the largest accepted is {limit:,} bytes. "
+            f"The archive is {size:,} bytes; the largest accepted is {limit:,} bytes. "
             "Save the PNGs with compression and upload again.",
-            detail={"size": uploaded_file.size, "limit": limit},
+            detail={"size": size, "limit": limit},
             http_status=413,
         )
 
@@ -155,14 +164,18 @@ def _check_rejected_cap(*, team: Any, phase: Any) -> None:
         team=team, phase=phase, status=Status.REJECTED, created_at__gte=utc_day_start()
     ).count()
     if rejected >= cap:
-        raise ApplicationError(
-            "rejected_cap_reached",
-            f"Your team's last {rejected} uploads today for track {phase.track.number} {phase.split} were "
-            f"rejected, the most allowed per UTC day is {cap}; check your archive with "
-            "`python -m evaluation score` or `lid check` and upload again tomorrow.",
-            detail={"rejected_today": rejected, "cap": cap},
-            http_status=409,
-        )
+        raise _rejected_cap_error(phase=phase, rejected=rejected, cap=cap)
+
+
+def _rejected_cap_error(*, phase: Any, rejected: int, cap: int) -> ApplicationError:
+    return ApplicationError(
+        "rejected_cap_reached",
+        f"Your team's last {rejected} uploads today for track {phase.track.number} {phase.split} were "
+        f"rejected, the most allowed per UTC day is {cap}; check your archive with "
+        "`python -m evaluation score` or `lid check` and upload again tomorrow.",
+        detail={"rejected_today": rejected, "cap": cap},
+        http_status=409,
+    )
 
 
 def _record_rejected(fields: dict[str, Any], error: SubmissionFormatError) -> None:
@@ -194,19 +207,26 @@ def _check_duplicate(fields: dict[str, Any]) -> None:
 
 
 def _check_limits(*, team: Any, phase: Any) -> None:
-    quota = team_quota(team=team, phase=phase)
+    error = _limit_error(phase=phase, quota=team_quota(team=team, phase=phase))
+    if error is not None:
+        raise error
+
+
+def _limit_error(*, phase: Any, quota: Quota) -> ApplicationError | None:
+    """The refusal when the team's counted submissions (overall, then today's) are used up; else None."""
     where = f"track {phase.track.number} {phase.split}"
     if quota.limit is not None and quota.used >= quota.limit:
-        raise ApplicationError(
+        return ApplicationError(
             "limit_reached",
-            f"Your team has used all {quota.limit} submissions for {where}; rejected and failed "
-            "submissions do not count, and you can still choose which scored submission represents your team.",
+            f"Your team has used all {quota.limit} submissions for {where}; no more will open in this phase. "
+            "Rejected and failed submissions do not count, and you can still choose which scored submission "
+            "represents your team.",
             detail={"limit": quota.limit, "used": quota.used},
             http_status=409,
         )
     if quota.daily_limit is not None and quota.used_today >= quota.daily_limit:
         when = quota.next_allowed_at
-        raise ApplicationError(
+        return ApplicationError(
             "daily_limit_reached",
             f"Your team has used all {quota.daily_limit} submissions allowed per UTC day for {where}; "
             f"the next is allowed from {when:%Y-%m-%d %H:%M} UTC.",
@@ -217,6 +237,23 @@ def _check_limits(*, team: Any, phase: Any) -> None:
             },
             http_status=409,
         )
+    return None
+
+
+def upload_refusal(*, team: Any, phase: Any, quota: Quota | None = None) -> ApplicationError | None:
+    """Why an upload by ``team`` to ``phase`` would be refused right now whatever the archive, or None.
+
+    The same rules (and sentences) the upload applies under the team's lock: the phase not open
+    yet, today's rejected uploads at their cap, the counted submissions used up (overall or today).
+    Pages and the pre-check call this to say so before a team picks a file; pass ``quota`` when it
+    was read already (``submissions.selectors.team_quota``).
+    """
+    quota = quota if quota is not None else team_quota(team=team, phase=phase)
+    if not phase.is_open():
+        return _phase_not_open_error(phase)
+    if quota.rejected_today >= quota.rejected_cap:
+        return _rejected_cap_error(phase=phase, rejected=quota.rejected_today, cap=quota.rejected_cap)
+    return _limit_error(phase=phase, quota=quota)
 
 
 def _accept(fields: dict[str, Any], staged: StagedUpload) -> Submission:

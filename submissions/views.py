@@ -24,10 +24,11 @@ from challenges.models import Phase
 from challenges.selectors import phase_get, track_get
 from challenges.views import challenge_or_404
 from evaluation import TRACKS
+from leaderboard import compare
 from lidserver.errors import ApplicationError, error_body
 from lidserver.formatting import metric_text, percent, track_columns
-from submissions import selectors, services
-from submissions.models import PENDING_STATUSES, Submission
+from submissions import precheck, selectors, services
+from submissions.models import PENDING_STATUSES, Status, Submission
 from submissions.serializers import submission_json
 
 
@@ -38,6 +39,8 @@ class UploadForm(forms.Form):
     declared_parameters = forms.IntegerField(
         min_value=0,
         help_text=f"Total parameters of the inference model(s); must be under {settings.MAX_DECLARED_PARAMETERS:,}.",
+        # Text, not a number box: what was typed (commas, units) reaches the check and is named there.
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     archive = forms.FileField(help_text="A zip of one PNG per test image, named like the ground truth.")
 
@@ -57,6 +60,7 @@ def _phase_urls(phase: Phase) -> dict[str, str]:
         "upload_url": reverse("submissions:upload", args=args),
         "list_url": reverse("submissions:list", args=args),
         "api_url": reverse("api:phase-submissions", args=args),
+        "check_url": reverse("api:phase-submissions-check", args=args),
         "team_url": reverse("accounts:team", args=args[:1]),
         "track_url": reverse("challenges:track", args=args[:2]),
     }
@@ -77,17 +81,28 @@ def upload(request: HttpRequest, slug: str, number: int, split: str) -> HttpResp
     form = UploadForm(request.POST or None, request.FILES or None)
     error = ""
     status = 200
+    field_errors: dict[str, str] = {}
     if request.method == "POST":
-        if form.is_valid():
+        # Without the page script: the same checks as the pre-check, each error next to its field.
+        archive = request.FILES.get("archive")
+        data = {key: request.POST[key] for key in precheck.FIELDS if key in request.POST}
+        if archive is not None:
+            data["archive_size"] = archive.size
+        values, field_errors = precheck.upload_fields_check(data)
+        if "archive_size" in field_errors:
+            field_errors["archive"] = field_errors.pop("archive_size")
+        if archive is None:
+            field_errors["archive"] = "Choose the zip archive of your predictions."
+        if not field_errors:
             try:
                 submission = services.submission_create(
                     phase=phase,
                     team=team,
                     user=request.user,
-                    uploaded_file=form.cleaned_data["archive"],
-                    method_name=form.cleaned_data["method_name"],
-                    method_description=form.cleaned_data["method_description"],
-                    declared_parameters=form.cleaned_data["declared_parameters"],
+                    uploaded_file=archive,
+                    method_name=values["method_name"],
+                    method_description=values.get("method_description", ""),
+                    declared_parameters=values["declared_parameters"],
                 )
             except ApplicationError as exc:
                 error, status = exc.message, exc.http_status
@@ -96,12 +111,15 @@ def upload(request: HttpRequest, slug: str, number: int, split: str) -> HttpResp
                 return redirect("submissions:detail", submission_id=submission.pk)
         else:
             error, status = "Please correct the fields marked below and choose the archive again.", 400
+    quota = selectors.team_quota(team=team, phase=phase)
     context = {
         "phase": phase,
         "challenge": phase.track.challenge,
         "team": team,
-        "quota": selectors.team_quota(team=team, phase=phase),
+        "quota": quota,
+        "refusal": services.upload_refusal(team=team, phase=phase, quota=quota),
         "form": form,
+        "field_errors": field_errors,
         "error": error,
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         **_phase_urls(phase),
@@ -122,12 +140,16 @@ def submission_list(request: HttpRequest, slug: str, number: int, split: str) ->
     for submission in submissions:
         data = submission_json(submission, representatives=representatives)
         rows.append({"submission": submission, "data": data, "score_text": percent(data.get("score"))})
+    quota = selectors.team_quota(team=team, phase=phase)
     context = {
         "phase": phase,
         "challenge": phase.track.challenge,
         "team": team,
         "rows": rows,
-        "quota": selectors.team_quota(team=team, phase=phase),
+        "quota": quota,
+        "refusal": services.upload_refusal(team=team, phase=phase, quota=quota),
+        "compare_url": compare.compare_url(s.pk for s in submissions if s.status == Status.SCORED),
+        "scored_count": sum(s.status == Status.SCORED for s in submissions),
         **_phase_urls(phase),
     }
     return render(request, "submissions/list.html", context)
@@ -145,13 +167,32 @@ def detail(request: HttpRequest, submission_id: int) -> HttpResponse:
         "phase": phase,
         "challenge": phase.track.challenge,
         "pending": submission.status in PENDING_STATUSES,
+        "queue": selectors.submission_queue_place(submission=submission),
         "metric_rows": metric_rows(phase.track.number, data),
         "class_rows": class_rows(phase.track.number, data.get("per_class")),
         "curve_series": curve_series(data),
         "ci_text": [percent(value) for value in data.get("ci") or []],
+        **_compare_links(request, submission),
         **_phase_urls(phase),
     }
     return render(request, "submissions/detail.html", context)
+
+
+def _compare_links(request: HttpRequest, submission: Submission) -> dict[str, str]:
+    """A scored submission's comparison pages: with the board's top 3, with the team's other scored ones."""
+    if submission.status != Status.SCORED:
+        return {}
+    links = {}
+    top = [pk for pk in compare.top_ids(user=request.user, phase=submission.phase, count=4) if pk != submission.pk][:3]
+    if top:
+        links["compare_top_url"] = compare.compare_url([submission.pk, *top])
+    others = [
+        s.pk for s in selectors.submissions_for_team(team=submission.team, phase=submission.phase)
+        if s.status == Status.SCORED and s.pk != submission.pk
+    ]  # fmt: skip
+    if others:
+        links["compare_own_url"] = compare.compare_url([submission.pk, *others])
+    return links
 
 
 @require_GET
@@ -160,7 +201,11 @@ def status_json(request: HttpRequest, submission_id: int) -> JsonResponse:
         # The same answer as a missing id: the page polls only for a logged-in team member.
         return JsonResponse(error_body("not_found", "Not found."), status=404)
     submission = selectors.submission_get_for_user(user=request.user, submission_id=submission_id)
-    response = JsonResponse(submission_json(submission))
+    body = submission_json(submission)
+    place = selectors.submission_queue_place(submission=submission)
+    # The page's progress line: the place in the scoring queue while the submission waits.
+    body["queue"] = None if place is None else {"position": place.position, "running": place.running}
+    response = JsonResponse(body)
     response["Cache-Control"] = "no-store"
     return response
 

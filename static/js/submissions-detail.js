@@ -33,7 +33,7 @@
   function drawCurve(root) {
     var svg = root.querySelector("#curve-chart");
     var data = root.querySelector("#curve-data");
-    var draw = window.submissionsDrawCurves || window.drawCurves;
+    var draw = window.drawCurves;  // static/js/leaderboard-curves.js, the one chart of curves
     if (svg && data && draw) draw(svg, JSON.parse(data.textContent));
   }
 
@@ -49,7 +49,28 @@
     badge.textContent = status;
   }
 
+  // The same sentences as templates/submissions/_progress.html, from status.json.
+  function progressText(data) {
+    if (data.status === "running") {
+      var since = "";
+      if (data.started_at) {
+        var seconds = Math.max(0, Math.round((Date.now() - Date.parse(data.started_at)) / 1000));
+        since = " (started " + data.started_at.slice(11, 19) + " UTC, " + seconds + " s ago)";
+      }
+      return "Scoring now: every PNG is read and compared with the ground truth, then the 95% interval is computed" + since + ".";
+    }
+    if (data.status === "queued") {
+      var queue = data.queue || {};
+      var where = queue.position === 1 ? "next in the scoring queue" :
+        queue.position ? "number " + queue.position + " in the scoring queue" : "in the scoring queue";
+      return "Checked and queued: " + where + (queue.running ? " (" + queue.running + " being scored now)" : "") + ".";
+    }
+    return "Uploaded and checked (file names and image sizes); handing it to the scoring queue…";
+  }
+
   function updateTimings(live, data) {
+    var note = live.querySelector("#pending-note");
+    if (note) note.textContent = progressText(data);
     ["queued_at", "started_at", "finished_at"].forEach(function (key) {
       var dd = live.querySelector('[data-field="' + key + '"]');
       if (dd) dd.textContent = stamp(data[key]);

@@ -1,6 +1,8 @@
-// Upload page: drag-and-drop or pick a zip, send it to the API with XMLHttpRequest so the
-// <progress> bar follows the upload, then go to the submission page. Without this script the
-// form posts to the page itself and still works.
+// Upload page: drag-and-drop or pick a zip; before the archive is sent, the fields go to the
+// pre-check (POST .../submissions/check/), whose errors are shown next to their fields in plain
+// words, and whose refusal (limit reached) is shown instead of uploading. Then the archive goes to
+// the API with XMLHttpRequest so the <progress> bar follows the upload, then to the submission
+// page. Without this script the form posts to the page itself and still works.
 (function () {
   "use strict";
   var form = document.getElementById("upload-form");
@@ -14,7 +16,44 @@
   var text = document.getElementById("progress-text");
   var button = document.getElementById("upload-button");
   var maxBytes = parseInt(form.dataset.maxBytes || "0", 10);
+  var checkUrl = form.dataset.checkUrl;
+  var FIELDS = ["method_name", "method_description", "declared_parameters"];
   var chosen = null;
+
+  function fieldError(name, message) {
+    var node = document.getElementById("error-" + name);
+    if (!node) return;
+    node.textContent = message || "";
+    node.hidden = !message;
+    var field = name === "archive" ? input : form.elements[name];
+    if (!field) return;
+    if (message) field.setAttribute("aria-invalid", "true");
+    else field.removeAttribute("aria-invalid");
+  }
+
+  function precheck(file) {
+    var body = {};
+    FIELDS.forEach(function (name) { body[name] = form.elements[name].value; });
+    if (file) body.archive_size = file.size;
+    return fetch(checkUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (data) { return { status: response.status, body: data }; });
+    });
+  }
+
+  // A field is checked as soon as it is left, so its error shows before the file is even chosen.
+  FIELDS.forEach(function (name) {
+    form.elements[name].addEventListener("change", function () {
+      if (!checkUrl) return;
+      precheck(null).then(function (result) {
+        if (result.status === 200) fieldError(name, result.body.errors[name] || "");
+      }).catch(function () { /* the check on submit will tell */ });
+    });
+  });
 
   function mb(bytes) { return (bytes / 1048576).toFixed(1) + " MB"; }
 
@@ -28,6 +67,7 @@
     chosen = file || null;
     info.textContent = chosen ? chosen.name + " (" + mb(chosen.size) + ")" : "";
     errorBox.hidden = true;
+    fieldError("archive", "");
   }
 
   function csrfToken() {
@@ -58,16 +98,10 @@
     return "The upload failed (HTTP " + xhr.status + "); check your connection and try again.";
   }
 
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var file = chosen || input.files[0];
-    if (!file) { showError("Choose a zip archive of your predictions first (drop it on the box or use the picker)."); return; }
-    if (maxBytes && file.size > maxBytes) { showError("The archive is " + mb(file.size) + "; the limit is " + mb(maxBytes) + "."); return; }
+  function send(file) {
     var data = new FormData();
     data.append("archive", file, file.name);
-    ["method_name", "method_description", "declared_parameters"].forEach(function (name) {
-      data.append(name, form.elements[name].value);
-    });
+    FIELDS.forEach(function (name) { data.append(name, form.elements[name].value); });
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.dataset.apiUrl);
     xhr.setRequestHeader("X-CSRFToken", csrfToken());
@@ -78,7 +112,8 @@
       bar.value = pct;
       text.textContent = pct + "% · " + mb(e.loaded) + " of " + mb(e.total);
     };
-    xhr.upload.onload = function () { text.textContent = "100% · uploaded; checking the archive…"; };
+    // The server now reads the zip's directory: file names against the ground truth's, PNG sizes.
+    xhr.upload.onload = function () { text.textContent = "100% · uploaded; checking the file names and image sizes…"; };
     xhr.onload = function () {
       if (xhr.status === 201) {
         var body = JSON.parse(xhr.responseText);
@@ -90,11 +125,43 @@
       showError(apiMessage(xhr));
     };
     xhr.onerror = function () { progressBox.hidden = true; showError("The connection was lost during the upload; try again."); };
-    errorBox.hidden = true;
-    button.disabled = true;
     bar.value = 0;
     text.textContent = "0% · 0.0 MB of " + mb(file.size);
     progressBox.hidden = false;
     xhr.send(data);
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var file = chosen || input.files[0];
+    errorBox.hidden = true;
+    FIELDS.concat(["archive"]).forEach(function (name) { fieldError(name, ""); });
+    if (maxBytes && file && file.size > maxBytes) {
+      fieldError("archive", "The archive is " + mb(file.size) + "; the limit is " + mb(maxBytes) + ".");
+    }
+    button.disabled = true;
+    var checked = checkUrl ? precheck(file) : Promise.resolve({ status: 0, body: null });
+    checked.then(function (result) {
+      var body = result.body;
+      if (result.status !== 200 || !body) {
+        // No verdict (e.g. an old page): the upload itself checks everything again.
+        if (!file) { showError("Choose a zip archive of your predictions first (drop it on the box or use the picker)."); return; }
+        send(file);
+        return;
+      }
+      var names = Object.keys(body.errors);
+      names.forEach(function (name) { fieldError(name === "archive_size" ? "archive" : name, body.errors[name]); });
+      if (!file) fieldError("archive", "Choose the zip archive of your predictions (drop it on the box or use the picker).");
+      if (body.refusal) { showError(body.refusal.message); return; }
+      if (names.length || !file) {
+        showError("Please correct the fields marked below; nothing was sent.");
+        var first = form.querySelector("[aria-invalid=true]");
+        if (first) first.focus();
+        return;
+      }
+      send(file);
+    }).catch(function () {
+      if (file) send(file); else showError("Choose a zip archive of your predictions first (drop it on the box or use the picker).");
+    });
   });
 })();

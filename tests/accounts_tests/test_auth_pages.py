@@ -32,7 +32,7 @@ def _signup(client: Client, **overrides: str):  # type: ignore[no-untyped-def]
 def test_signup_creates_the_account_and_logs_in(client: Client) -> None:
     response = _signup(client)
     assert response.status_code == 302
-    assert response["Location"] == reverse("challenges:home")
+    assert response["Location"] == reverse("accounts:profile")
     user = User.objects.get(username="dora")
     assert (user.email, user.affiliation) == ("dora@example.org", "Example Lab")
     assert user.check_password(PASSWORD)
@@ -136,4 +136,26 @@ def test_signup_follows_a_local_next_and_ignores_a_foreign_one(db) -> None:  # t
     assert response["Location"] == "/c/lid2020/join/abc/"
     data.update(username="eve", email="eve@example.org")
     response = Client().post(reverse("accounts:signup") + "?next=https://evil.example/", data)
-    assert response["Location"] == reverse("challenges:home")
+    assert response["Location"] == reverse("accounts:profile")
+
+
+def test_the_welcome_after_sign_up_links_to_creating_or_joining_a_team(client: Client) -> None:
+    from challenges.services import challenge_load
+
+    challenge_load()
+    response = client.get(_signup(client)["Location"])
+    page = response.content.decode()
+    assert [str(m) for m in response.context["messages"]] == ["Welcome, dora. Next, create a team or join one (below)."]
+    assert '<a href="/c/lid2020/team/#create-team">create a team</a>' in page
+    assert '<a href="/c/lid2020/team/#join-team">join a team</a>' in page
+    team_page = client.get("/c/lid2020/team/").content.decode()
+    assert 'id="create-team"' in team_page and 'id="join-team"' in team_page
+
+
+def test_header_links_come_back_to_the_page_but_never_to_account_pages(client: Client) -> None:
+    page = client.get("/accounts/password_reset/").content.decode()
+    assert 'href="/accounts/login/" id="nav-login"' in page
+    page = client.get("/accounts/login/").content.decode()
+    assert 'href="/accounts/signup/" id="nav-signup"' in page
+    page = client.get("/accounts/login/?next=https://evil.example/").content.decode()
+    assert 'href="/accounts/signup/" id="nav-signup"' in page

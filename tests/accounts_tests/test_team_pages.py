@@ -60,11 +60,45 @@ def test_invite_link_confirms_then_joins(client: Client, lid, alice: User, bob: 
     assert list(team.memberships.values_list("user__username", flat=True)) == ["alice", "bob"]
 
 
-def test_invite_link_needs_login(client: Client, lid, alice: User) -> None:  # type: ignore[no-untyped-def]
-    team = TeamFactory(challenge=lid, captain=alice)
+def test_invite_link_logged_out_names_the_team_and_offers_sign_up_and_log_in(client: Client, lid, alice: User) -> None:  # type: ignore[no-untyped-def]
+    team = TeamFactory(challenge=lid, captain=alice, name="Pixels")
     link = reverse("accounts:join", args=["lid2020", team.invite_code])
     response = client.get(link)
-    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<h1>Join Pixels?</h1>" in page and "captain alice" in page
+    back = f"?next={link}"
+    # The page's own buttons and the header's links all come back to the invite link.
+    assert f'id="join-signup" href="/accounts/signup/{back}"' in page
+    assert f'id="join-login" href="/accounts/login/{back}"' in page
+    assert f'href="/accounts/signup/{back}" id="nav-signup"' in page
+    assert f'href="/accounts/login/{back}" id="nav-login"' in page
+    # Joining itself needs an account: a POST goes to the log-in form and back.
+    response = client.post(link)
+    assert response.status_code == 302 and response["Location"] == f"/accounts/login/{back}"
+    assert team.memberships.count() == 1
+
+
+def test_signing_up_from_an_invite_link_comes_back_to_it(client: Client, lid, alice: User) -> None:  # type: ignore[no-untyped-def]
+    team = TeamFactory(challenge=lid, captain=alice, name="Pixels")
+    link = reverse("accounts:join", args=["lid2020", team.invite_code])
+    signup_page = client.get(f"/accounts/signup/?next={link}").content.decode()
+    back = f"?next={link}"
+    # On the sign-up page the header and the "Log in" link keep the invite link as their target.
+    assert f'href="/accounts/login/{back}" id="nav-login"' in signup_page
+    assert f'<a href="/accounts/login/{back}">Log in</a>' in signup_page
+    data = {
+        "username": "dora",
+        "email": "dora@example.org",
+        "password1": "a-long-passphrase-1",
+        "password2": "a-long-passphrase-1",
+    }
+    response = client.post(f"/accounts/signup/?next={link}", data)
+    assert response["Location"] == link
+    page = client.get(link).content.decode()
+    assert "Join Pixels?" in page and 'name="csrfmiddlewaretoken"' in page
+    client.post(link)
+    assert list(team.memberships.values_list("user__username", flat=True)) == ["alice", "dora"]
 
 
 def test_invite_link_when_already_in_another_team(client: Client, lid, alice: User, bob: User) -> None:  # type: ignore[no-untyped-def]

@@ -172,16 +172,23 @@ def test_track3_curve_is_an_svg_with_256_points(
     sub = Submission.objects.get()
     assert sub.status == "scored" and sub.archive_name == "dropped-pred.zip"
 
-    chart = page.wait_for_selector("#curve-chart path.curve")
-    paths = page.eval_on_selector_all(
-        "#curve-chart path.curve", "ps => ps.map(p => [p.dataset.label, p.getAttribute('d')])"
+    chart = page.wait_for_selector("#curve-chart polyline.curve")
+    lines = page.eval_on_selector_all(
+        "#curve-chart polyline.curve", "ps => ps.map(p => [p.dataset.label, p.getAttribute('points')])"
     )
-    assert [label for label, _ in paths] == ["Mean over images", "Pixel-accumulated"]
-    for _, d in paths:
-        assert len(re.findall(r"[ML]", d)) == 256
+    assert [label for label, _ in lines] == ["Mean over images", "Pixel-accumulated"]
+    for _, points in lines:
+        assert len(points.split()) == 256
     assert page.eval_on_selector_all("#curve-chart circle.peak", "cs => cs.length") == 2
-    peak_label = page.text_content("#curve-chart text.peak-label")
-    assert peak_label == f"peak {sub.metrics['peak_iou'] * 100:.2f}% at t={sub.metrics['peak_threshold']}"
+    legend = page.eval_on_selector_all("#curve-chart text.legend-label", "ts => ts.map(t => t.textContent)")
+    peak = f"{sub.metrics['peak_iou'] * 100:.2f}% at t = {sub.metrics['peak_threshold']}"
+    assert legend[0] == f"Mean over images (peak {peak})"
+    # Round ticks: the threshold every 50, IoU in whole percent steps.
+    ticks = page.eval_on_selector_all("#curve-chart text.tick-x", "ts => ts.map(t => t.textContent)")
+    assert ticks == ["0", "50", "100", "150", "200", "250"]
+    y_ticks = page.eval_on_selector_all("#curve-chart text.tick-y", "ts => ts.map(t => Number(t.textContent))")
+    step = y_ticks[1] - y_ticks[0]
+    assert y_ticks[0] == 0 and step in (1, 2, 5, 10, 20, 25) and y_ticks == [step * i for i in range(len(y_ticks))]
     assert chart is not None
     page.locator("#curve-chart").screenshot(path=str(artifacts / "track3-curve.png"))
     assert (artifacts / "track3-curve.png").stat().st_size > 1000

@@ -88,13 +88,28 @@ def test_track_page_query_budget(client: Client, lid, django_assert_max_num_quer
         assert client.get("/c/lid2020/track/3/").status_code == 200
 
 
-def test_track_page_shows_the_team_quota(client: Client, lid, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import types
+def test_track_page_shows_the_team_quota(client: Client, lid) -> None:  # type: ignore[no-untyped-def]
+    from submissions.models import Status, Submission
 
-    quota = types.SimpleNamespace(limit=5, used=2, remaining=3, daily_limit=None, used_today=0, next_allowed_at=None)
-    monkeypatch.setattr("challenges.selectors.team_quota", lambda *, team, phase: quota)
     alice = UserFactory(username="alice")
-    TeamFactory(challenge=lid, captain=alice)
+    team = TeamFactory(challenge=lid, captain=alice)
+    phases = list(lid.tracks.get(number=1).phases.all())
+    for phase in phases:
+        for i in range(2):  # two counted submissions in each split, made today
+            Submission.objects.create(
+                phase=phase,
+                team=team,
+                archive_name="p.zip",
+                sha256=f"{phase.pk}{i}".zfill(64),
+                size=1,
+                method_name="m",
+                declared_parameters=1,
+                status=Status.SCORED,
+                score=0.5,
+            )
     client.force_login(alice)
     page = client.get("/c/lid2020/track/1/").content.decode()
-    assert page.count('<dd class="quota">2 used, 3 left</dd>') == 2
+    for phase in phases:
+        left = f", {phase.max_submissions - 2} left" if phase.max_submissions else ""
+        today = f"; today 2 of {phase.max_submissions_per_day}" if phase.max_submissions_per_day else ""
+        assert f'<dd class="quota">2 used{left}{today}</dd>' in page

@@ -54,7 +54,7 @@ def test_another_teams_submission_answers_404_like_a_missing_one(client, two_run
     theirs = client.get(f"/compare/?s={a.pk}&s={other.pk}")
     missing = client.get(f"/compare/?s={a.pk}&s=999999")
     assert theirs.status_code == missing.status_code == 404
-    assert b"does not exist, is not scored yet, or is not your team" in theirs.content
+    assert b"does not exist, is not scored yet, or is neither your team" in theirs.content
     client.logout()
     assert client.get(f"/compare/?s={a.pk}").status_code == 404
 
@@ -83,3 +83,31 @@ def test_track3_submissions_are_compared_as_curves(client) -> None:  # type: ign
     client.force_login(team.captain)
     html = client.get(f"/compare/?s={subs[0].pk}&s={subs[1].pk}").content.decode()
     assert 'id="lb-curves"' in html and 'id="lb-compare-curves"' in html and "leaderboard-curves.js" in html
+
+
+def test_a_team_compares_its_submission_with_the_public_boards_rows(client, two_runs) -> None:  # type: ignore[no-untyped-def]
+    from leaderboard.services import leaderboard_refresh
+
+    team, a, b, other = two_runs
+    leaderboard_refresh(phase=a.phase)  # the board: Theirs (other, 0.7) first, then Mine (b, 0.6)
+    client.force_login(team.captain)
+    response = client.get(f"/compare/?s={a.pk}&s={other.pk}")
+    assert response.status_code == 200
+    assert _cells(response.content.decode())[0] == ["3", "ant", "20.00", "60.00", "+40.00"]
+    # A visitor may compare the board's rows, not a team's other submissions.
+    client.logout()
+    assert client.get(f"/compare/?s={other.pk}&s={b.pk}").status_code == 200
+    assert client.get(f"/compare/?s={other.pk}&s={a.pk}").status_code == 404
+
+
+def test_rows_of_a_hidden_board_are_not_comparable(client, two_runs) -> None:  # type: ignore[no-untyped-def]
+    from leaderboard.services import leaderboard_refresh
+
+    team, a, _, other = two_runs
+    phase = a.phase
+    phase.leaderboard_public_before_deadline = False
+    phase.save()
+    leaderboard_refresh(phase=phase)
+    client.force_login(team.captain)
+    assert client.get(f"/compare/?s={a.pk}&s={other.pk}").status_code == 404
+    assert client.get(f"/compare/?s={a.pk}").status_code == 200

@@ -94,8 +94,9 @@ TABLE: dict[str, Row] = {
     "leaderboard:board": Row(PUBLIC, phase),
     "leaderboard:board_json": Row(PUBLIC, phase),
     "leaderboard:board_curves": Row(PUBLIC, phase),
-    # A team compares its own scored submissions; another team's id is 404 as if missing.
-    "leaderboard:compare": Row(OWN_A_404, query=lambda w: f"?s={w.sub_a.pk}"),
+    # Team A's submission is a row of the public board: anyone may compare it. (A submission on no
+    # board, or on a hidden one, is 404 for other teams: tests/leaderboard_tests/test_compare.py.)
+    "leaderboard:compare": Row(PUBLIC, query=lambda w: f"?s={w.sub_a.pk}"),
     "leaderboard:healthz": Row(PUBLIC),
     "submissions:upload": Row(NO_TEAM_403, phase),
     "submissions:list": Row(NO_TEAM_403, phase),
@@ -119,7 +120,8 @@ TABLE: dict[str, Row] = {
         POST_ONLY_PAGE, lambda w: {"slug": "lid2020", "user_id": w.users["member_a2"].pk}
     ),
     "accounts:team_invite_code": Row(POST_ONLY_PAGE, lambda w: {"slug": "lid2020"}),
-    "accounts:join": Row(MEMBERS, lambda w: {"slug": "lid2020", "invite_code": w.team_a.invite_code}),
+    # An invite link names its team to anyone holding it (logged out: with sign-up and log-in links).
+    "accounts:join": Row(PUBLIC, lambda w: {"slug": "lid2020", "invite_code": w.team_a.invite_code}),
     "verification:queue": Row(VERIFIERS),
     "verification:mine": Row(MEMBERS),
     "verification:detail": Row(VERIFIER_OBJ_404, _ver, lambda w: {"pk": 987654}),
@@ -140,6 +142,7 @@ TABLE: dict[str, Row] = {
     # Image ids and sizes of the split (public like the test images; no mask): anyone may read them.
     "api:phase-manifest": Row(PUBLIC, phase),
     "api:phase-submissions": Row(MEMBERS, phase),
+    "api:phase-submissions-check": Row(POST_ONLY_API, phase),
     "api:my-submissions": Row(MEMBERS),
     "api:submission-detail": Row(OWN_A, _sub, lambda w: MISSING_SUB),
     "api:submission-representative": Row(POST_ONLY_API, _sub),

@@ -17,8 +17,9 @@ from tests.support.archives import distinct_zip, form, phase_url, upload
 from tests.support.factories import TeamFactory, UserFactory
 
 LIMIT_MESSAGE = (
-    "Your team has used all 5 submissions for track 1 test; rejected and failed submissions do not count, "
-    "and you can still choose which scored submission represents your team."
+    "Your team has used all 5 submissions for track 1 test; no more will open in this phase. "
+    "Rejected and failed submissions do not count, and you can still choose which scored submission "
+    "represents your team."
 )
 
 
