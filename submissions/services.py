@@ -71,6 +71,8 @@ def _check_member_and_open(*, phase: Any, team: Any, user: Any) -> None:
             f"You are not a member of team “{team.name}” in this challenge; join the team to submit for it.",
             http_status=403,
         )
+    if not phase.has_ground_truth:
+        _refuse_without_ground_truth(phase=phase, team=team, user=user)
     if not phase.is_open():
         raise ApplicationError(
             "phase_not_open",
@@ -79,6 +81,27 @@ def _check_member_and_open(*, phase: Any, team: Any, user: Any) -> None:
             detail={"starts_at": phase.starts_at.isoformat()},
             http_status=409,
         )
+
+
+def _refuse_without_ground_truth(*, phase: Any, team: Any, user: Any) -> None:
+    """Nothing could score the upload: refuse it before a slot or a byte is used, and tell organizers."""
+    from audit.models import AuditLogEntry
+    from audit.services import audit_record
+
+    audit_record(
+        actor=user,
+        action=AuditLogEntry.Action.OTHER,
+        target=phase,
+        summary=f"Upload by {user.username} (team {team.name}) refused: {phase} has no ground truth loaded.",
+        refused="ground_truth_missing",
+    )
+    raise ApplicationError(
+        "ground_truth_missing",
+        f"Track {phase.track.number} {phase.split} cannot score uploads yet: the organizers have not loaded "
+        "its ground truth. Nothing was stored and no submission was used; upload again once the track page "
+        "says it is loaded.",
+        http_status=409,
+    )
 
 
 def _checked_method_name(value: str) -> str:
@@ -171,7 +194,8 @@ def _check_rejected_cap(*, team: Any, phase: Any) -> None:
             "rejected_cap_reached",
             f"Your team's last {rejected} uploads today for track {phase.track.number} {phase.split} were "
             f"rejected, the most allowed per UTC day is {cap}; check your archive with "
-            "`python -m evaluation score` or `lid check` and upload again tomorrow.",
+            f"`lid validate --track {phase.track.number} PRED.zip` (or `python -m evaluation score`) "
+            "and upload again tomorrow.",
             detail={"rejected_today": rejected, "cap": cap},
             http_status=409,
         )
