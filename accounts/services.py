@@ -144,7 +144,9 @@ def _pass_captaincy(team: Team) -> None:
 @transaction.atomic
 def team_leave(*, user: User, team: Team) -> Team:
     """Leave a team. A captain's place passes on; an empty team stays, with its submissions."""
-    team = Team.objects.select_for_update().get(pk=team.pk)
+    # NO KEY UPDATE: an upload in progress holds this member's row (submissions.services) and its
+    # insert takes a KEY SHARE lock on the team; FOR UPDATE here would deadlock with it.
+    team = Team.objects.select_for_update(no_key=True).get(pk=team.pk)
     _membership_or_404(team=team, user=user).delete()
     if team.captain_id == user.pk:
         _pass_captaincy(team)
@@ -164,7 +166,7 @@ def _require_captain(*, team: Team, actor: User) -> None:
 @transaction.atomic
 def team_remove_member(*, actor: User, team: Team, user_id: int) -> Team:
     """The captain removes another member."""
-    team = Team.objects.select_for_update().get(pk=team.pk)
+    team = Team.objects.select_for_update(no_key=True).get(pk=team.pk)  # see team_leave
     _require_captain(team=team, actor=actor)
     if user_id == actor.pk:
         raise ApplicationError("cannot_remove_self", "To leave your own team, use “Leave team”.")

@@ -90,7 +90,8 @@ class PhaseSubmissionsApi(APIView):
             method_description=data["method_description"],
             declared_parameters=data["declared_parameters"],
         )
-        sub = submission_get_for_user(user=request.user, submission_id=sub.pk)
+        # Not re-read through the membership check: a member who left after the insert is still
+        # told what was stored for the team.
         return Response(submission_to_dict(sub, viewer=request.user), status=status.HTTP_201_CREATED)
 
 

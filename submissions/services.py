@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import evaluation
+from accounts.models import Membership
 from accounts.selectors import team_is_member
 from leaderboard.services import leaderboard_refresh
 from lidserver.errors import ApplicationError
@@ -201,11 +202,28 @@ def _check_rejected_cap(*, team: Any, phase: Any) -> None:
         )
 
 
+def _lock_membership(*, team: Any, user: Any) -> None:
+    """Under the team's lock, check again that the uploader is a member, and hold the membership row.
+
+    An upload takes seconds to minutes; the member may leave (or be removed) meanwhile. Locking the
+    membership row makes a concurrent leave wait for this transaction: either the leave came first
+    and the upload is refused here, or the upload is stored and answered before the leave proceeds.
+    """
+    if not Membership.objects.select_for_update().filter(team=team, user=user).exists():
+        raise ApplicationError(
+            "left_team",
+            f"You are no longer a member of team “{team.name}”: you left it (or were removed) while the archive "
+            "was uploading. Nothing was stored and no submission was used; join a team and upload again.",
+            http_status=403,
+        )
+
+
 def _record_rejected(fields: dict[str, Any], error: evaluation.SubmissionFormatError) -> None:
     """A rejected upload is kept as a row (the team sees it; the daily cap counts it), not as a file."""
     now = timezone.now()
     with transaction.atomic():
         _lock_team_phase(team=fields["team"], phase=fields["phase"])
+        _lock_membership(team=fields["team"], user=fields["uploaded_by"])
         _check_rejected_cap(team=fields["team"], phase=fields["phase"])
         Submission.objects.create(
             **fields, status=Status.REJECTED, error_code=error.code, error_message=error.message, finished_at=now
@@ -261,6 +279,7 @@ def _accept(fields: dict[str, Any], staged: StagedUpload) -> Submission:
     try:
         with transaction.atomic():
             _lock_team_phase(team=team, phase=phase)
+            _lock_membership(team=team, user=fields["uploaded_by"])
             _check_rejected_cap(team=team, phase=phase)
             _check_duplicate(fields)
             _check_limits(team=team, phase=phase)
@@ -274,8 +293,9 @@ def _accept(fields: dict[str, Any], staged: StagedUpload) -> Submission:
         # No orphan files: whatever refused or broke the insert, the stored archive goes too.
         archive_delete(stored_name)
         raise
-    sub.refresh_from_db()  # on commit it was queued (or, with tasks run in-process, already scored)
-    return sub
+    # On commit it was queued (or, with tasks run in-process, already scored). Read back without a
+    # membership check: the answer describes what was stored even if the uploader has left since.
+    return Submission.objects.select_related("phase__track__challenge", "team", "uploaded_by").get(pk=sub.pk)
 
 
 def enqueue_scoring(*, submission_id: int, countdown: float | None = None) -> None:
