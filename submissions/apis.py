@@ -6,7 +6,6 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, permissions, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -15,6 +14,7 @@ from rest_framework.views import APIView
 from accounts.selectors import team_of_user
 from challenges.selectors import challenge_get, phase_get, track_get
 from lidserver.errors import ApplicationError
+from lidserver.pagination import PAGING_PARAMETERS, BoundedLimitOffsetPagination
 from submissions.selectors import (
     representative_ids,
     submission_get_for_user,
@@ -34,7 +34,7 @@ _ERRORS = {code: ErrorSerializer for code in (400, 403, 404, 409, 413, 507)}
 
 
 def _page(view: APIView, request: Request, submissions: Any) -> Response:
-    paginator = LimitOffsetPagination()
+    paginator = BoundedLimitOffsetPagination()
     page = paginator.paginate_queryset(submissions, request, view=view) or []
     reps = representative_ids(page)
     return paginator.get_paginated_response(
@@ -58,7 +58,11 @@ class PhaseSubmissionsApi(APIView):
         phase = phase_get(track=track_get(challenge=challenge, number=number), split=split)
         return phase, team_of_user(user=request.user, challenge=challenge)
 
-    @extend_schema(operation_id="phase_submissions_list", responses={200: SubmissionPageSerializer})
+    @extend_schema(
+        operation_id="phase_submissions_list",
+        parameters=PAGING_PARAMETERS,
+        responses={200: SubmissionPageSerializer, 400: ErrorSerializer},
+    )
     def get(self, request: Request, slug: str, number: int, split: str) -> Response:
         phase, team = self._phase_and_team(request, slug, number, split)
         subs = submissions_for_team(team=team, phase=phase) if team is not None else []
@@ -100,7 +104,11 @@ class MySubmissionsApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(operation_id="my_submissions_list", responses={200: SubmissionPageSerializer})
+    @extend_schema(
+        operation_id="my_submissions_list",
+        parameters=PAGING_PARAMETERS,
+        responses={200: SubmissionPageSerializer, 400: ErrorSerializer},
+    )
     def get(self, request: Request) -> Response:
         return _page(self, request, submissions_for_user(user=request.user))
 
