@@ -20,6 +20,7 @@ from accounts.models import Membership
 from accounts.selectors import team_is_member
 from leaderboard.services import leaderboard_refresh
 from lidserver.errors import ApplicationError
+from lidserver.user_text import METHOD_DESCRIPTION_MAX, METHOD_NAME_MAX, name_problem
 from submissions.models import Status, Submission, TeamPhase
 from submissions.selectors import submission_get_for_user, team_quota, utc_day_start
 from submissions.storage import StagedUpload, archive_delete, archive_store, stage_upload
@@ -44,6 +45,7 @@ def submission_create(
     """
     _check_member_and_open(phase=phase, team=team, user=user)
     method_name = _checked_method_name(method_name)
+    method_description = _checked_method_description(method_description)
     declared_parameters = _checked_parameters(declared_parameters)
     _check_size(uploaded_file)
     with stage_upload(uploaded_file) as staged:
@@ -107,12 +109,27 @@ def _refuse_without_ground_truth(*, phase: Any, team: Any, user: Any) -> None:
 
 def _checked_method_name(value: str) -> str:
     name = (value or "").strip()
-    if not name or len(name) > 100:
+    if not name or len(name) > METHOD_NAME_MAX:
         raise ApplicationError(
             "invalid_method_name",
-            "Give your method a name of 1 to 100 characters (it is shown on the leaderboard).",
+            f"Give your method a name of 1 to {METHOD_NAME_MAX} characters (it is shown on the leaderboard).",
         )
+    problem = name_problem(name, "method name")
+    if problem is not None:
+        raise ApplicationError("invalid_method_name", problem)
     return name
+
+
+def _checked_method_description(value: str) -> str:
+    description = value or ""
+    if len(description) > METHOD_DESCRIPTION_MAX:
+        raise ApplicationError(
+            "invalid_method_description",
+            f"The method description has {len(description):,} characters; shorten it to at most "
+            f"{METHOD_DESCRIPTION_MAX:,}.",
+            detail={"length": len(description), "limit": METHOD_DESCRIPTION_MAX},
+        )
+    return description
 
 
 def _checked_parameters(value: Any) -> int:

@@ -24,13 +24,23 @@ from challenges.models import Phase
 from challenges.selectors import phase_get, track_get
 from challenges.views import challenge_or_404
 from lidserver.errors import ApplicationError, NotFound, error_body
+from lidserver.user_text import METHOD_DESCRIPTION_MAX, METHOD_NAME_MAX, NameValidator
 from submissions import selectors, services
 from submissions.models import PENDING_STATUSES, Submission
 
 
 class UploadForm(forms.Form):
-    method_name = forms.CharField(max_length=100)
-    method_description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    method_name = forms.CharField(
+        max_length=METHOD_NAME_MAX,
+        validators=[NameValidator("method name")],
+        help_text=f"At most {METHOD_NAME_MAX} characters; shown on the leaderboard.",
+    )
+    method_description = forms.CharField(
+        required=False,
+        max_length=METHOD_DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=f"At most {METHOD_DESCRIPTION_MAX:,} characters; the leaderboard shows it folded under the method name.",
+    )
     # The service checks the range (< 150M) and says so in its own sentence.
     declared_parameters = forms.IntegerField(
         min_value=0, help_text="Total parameters of the inference model(s); must be under 150,000,000."

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lidserver.user_text import VERIFICATION_INSTRUCTIONS_MAX
 from verification import selectors, services
 from verification.models import VerificationRequest
 
@@ -36,7 +37,7 @@ class VerificationRequestSerializer(serializers.ModelSerializer):
 class CodeUploadSerializer(serializers.Serializer):
     archive = serializers.FileField()
     declared_parameters = serializers.IntegerField(min_value=0)
-    instructions = serializers.CharField()
+    instructions = serializers.CharField(max_length=VERIFICATION_INSTRUCTIONS_MAX)
 
 
 class MyVerificationRequestsApi(APIView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from lidserver.user_text import VERIFICATION_INSTRUCTIONS_MAX, VERIFIER_NOTE_MAX
 from verification.models import VerificationRequest
 
 
@@ -15,8 +16,10 @@ class CodeUploadForm(forms.Form):
         label="Measured parameter count", min_value=0, help_text="Must be below 150,000,000."
     )
     instructions = forms.CharField(
+        max_length=VERIFICATION_INSTRUCTIONS_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="How to run the code to reproduce your submission: environment, commands, weights.",
+        help_text="How to run the code to reproduce your submission: environment, commands, weights "
+        f"(at most {VERIFICATION_INSTRUCTIONS_MAX:,} characters).",
     )
 
 
@@ -32,4 +35,9 @@ class DecisionForm(forms.Form):
         required=False, min_value=0, max_value=100, help_text="The key metric you obtained, in percent."
     )
     measured_parameters = forms.IntegerField(required=False, min_value=0, help_text="Must be below 150,000,000.")
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    note = forms.CharField(
+        required=False,
+        max_length=VERIFIER_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=f"At most {VERIFIER_NOTE_MAX:,} characters.",
+    )
