@@ -43,6 +43,10 @@ class NotFound(ApplicationError):
         super().__init__("not_found", message, http_status=status.HTTP_404_NOT_FOUND)
 
 
+class UploadTooLarge(RequestDataTooBig):
+    """A file of the request passed the upload limit while it was received (lidserver/upload_limits.py)."""
+
+
 def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     return {"code": code, "message": message, "detail": detail}
 
@@ -69,6 +73,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, ApplicationError):
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.detail), status=exc.http_status)
+    if isinstance(exc, UploadTooLarge):
+        set_rollback()
+        return Response(error_body("upload_too_large", str(exc)), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, RequestDataTooBig):
         set_rollback()
         return Response(
