@@ -68,8 +68,27 @@ _DRF_CODES = {
 }
 
 
+SERVICE_UNAVAILABLE = (
+    "The server cannot reach its database just now; nothing was stored. Try again in a few minutes."
+)
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """An error that means the database is down or the connection was lost (not a bad query)."""
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, reshaped so every API error has the body ``{"code", "message", "detail"}``."""
+    if database_unreachable(exc):
+        set_rollback()
+        return Response(
+            error_body("service_unavailable", SERVICE_UNAVAILABLE),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "60"},
+        )
     if isinstance(exc, ApplicationError):
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.detail), status=exc.http_status)

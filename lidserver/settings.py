@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "lidserver.upload_limits.RefuseOversizedBodiesMiddleware",
     "lidserver.middleware.RefuseControlCharactersMiddleware",
+    "lidserver.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
