@@ -30,7 +30,8 @@ from submissions.serializers import (
 )
 from submissions.services import submission_create, submission_set_representative
 
-_ERRORS = {code: ErrorSerializer for code in (400, 403, 404, 409, 413, 507)}
+# 411: a chunked body; 413: over the upload limit (lidserver/upload_limits.py); 503: database unreachable.
+_ERRORS = {code: ErrorSerializer for code in (400, 403, 404, 409, 411, 413, 503, 507)}
 
 
 def _page(view: APIView, request: Request, submissions: Any) -> Response:

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lidserver.user_text import VERIFICATION_INSTRUCTIONS_MAX
+from submissions.serializers import ErrorSerializer
 from verification import selectors, services
 from verification.models import VerificationRequest
 
@@ -55,7 +56,13 @@ class VerificationCodeApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=CodeUploadSerializer, responses={200: VerificationRequestSerializer})
+    @extend_schema(
+        request=CodeUploadSerializer,
+        responses={
+            200: VerificationRequestSerializer,
+            **{code: ErrorSerializer for code in (400, 403, 404, 409, 411, 413, 503)},
+        },
+    )
     def post(self, request: Request, request_id: int) -> Response:
         verification = selectors.verification_get_for_team_member(request_id=request_id, user=request.user)
         serializer = CodeUploadSerializer(data=request.data)
