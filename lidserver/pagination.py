@@ -42,6 +42,14 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
 
 
 PAGING_PARAMETERS: list[Any] = [
-    OpenApiParameter("limit", int, description=f"Page size, 1 to {MAX_LIMIT} (default 50)."),
-    OpenApiParameter("offset", int, description=f"Rows to skip, 0 to {MAX_OFFSET:,}."),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        description=f"Page size, 1 to {MAX_LIMIT} (default 50).",
+    ),
+    OpenApiParameter(
+        "offset",
+        {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+        description=f"Rows to skip, 0 to {MAX_OFFSET:,}.",
+    ),
 ]
