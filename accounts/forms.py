@@ -6,11 +6,18 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
 from accounts.models import User
+from lidserver.user_text import AFFILIATION_MAX, TEAM_NAME_MAX, NameValidator
 
 
 class SignupForm(UserCreationForm):
     email = forms.EmailField(label="E-mail", help_text="For password resets; never shown to other teams.")
-    affiliation = forms.CharField(label="Affiliation", max_length=200, required=False)
+    affiliation = forms.CharField(
+        label="Affiliation",
+        max_length=AFFILIATION_MAX,
+        required=False,
+        validators=[NameValidator("affiliation")],
+        help_text=f"At most {AFFILIATION_MAX} characters.",
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User
@@ -24,8 +31,19 @@ class SignupForm(UserCreationForm):
 
 
 class TeamCreateForm(forms.Form):
-    name = forms.CharField(label="Team name", max_length=100)
-    affiliation = forms.CharField(label="Affiliation", max_length=200, required=False)
+    name = forms.CharField(
+        label="Team name",
+        max_length=TEAM_NAME_MAX,
+        validators=[NameValidator("team name")],
+        help_text=f"At most {TEAM_NAME_MAX} characters; shown on the leaderboard.",
+    )
+    affiliation = forms.CharField(
+        label="Affiliation",
+        max_length=AFFILIATION_MAX,
+        required=False,
+        validators=[NameValidator("affiliation")],
+        help_text=f"At most {AFFILIATION_MAX} characters.",
+    )
 
 
 class TeamJoinForm(forms.Form):

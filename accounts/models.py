@@ -9,10 +9,12 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 
+from lidserver.user_text import AFFILIATION_MAX, TEAM_NAME_MAX, NameValidator
+
 
 class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
-    affiliation = models.CharField(max_length=200, blank=True)
+    affiliation = models.CharField(max_length=AFFILIATION_MAX, blank=True, validators=[NameValidator("affiliation")])
 
     REQUIRED_FIELDS = ["email"]
 
@@ -23,8 +25,8 @@ def new_invite_code() -> str:
 
 class Team(models.Model):
     challenge = models.ForeignKey("challenges.Challenge", on_delete=models.CASCADE, related_name="teams")
-    name = models.CharField(max_length=100)
-    affiliation = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=TEAM_NAME_MAX, validators=[NameValidator("team name")])
+    affiliation = models.CharField(max_length=AFFILIATION_MAX, blank=True, validators=[NameValidator("affiliation")])
     captain = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="captained_teams"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import QuerySet
@@ -9,6 +10,9 @@ from django.db.models import QuerySet
 from accounts.models import Membership, Team
 from accounts.roles import user_is_organizer
 from lidserver.errors import NotFound
+
+# accounts.models.new_invite_code makes URL-safe base64 codes; the field holds at most 32 characters.
+INVITE_CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 def team_of_user(*, user: Any, challenge: Any) -> Team | None:
@@ -39,7 +43,10 @@ def team_get_visible(*, team_id: int, user: Any) -> Team:
 
 
 def team_by_invite_code(*, invite_code: str, challenge: Any = None) -> Team | None:
-    teams = Team.objects.select_related("challenge", "captain").filter(invite_code=invite_code.strip())
+    invite_code = invite_code.strip()
+    if not INVITE_CODE_SHAPE.fullmatch(invite_code):  # no query for what cannot be a code
+        return None
+    teams = Team.objects.select_related("challenge", "captain").filter(invite_code=invite_code)
     if challenge is not None:
         teams = teams.filter(challenge=challenge)
     return teams.first()

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from accounts.models import Team
 from accounts.selectors import team_memberships
+from lidserver.user_text import AFFILIATION_MAX, TEAM_NAME_MAX, NameValidator
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -22,8 +23,14 @@ class TokenSerializer(serializers.Serializer):
 
 
 class TeamCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    affiliation = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=TEAM_NAME_MAX, validators=[NameValidator("team name")])
+    affiliation = serializers.CharField(
+        max_length=AFFILIATION_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[NameValidator("affiliation")],
+    )
 
 
 class TeamJoinSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import Membership, Team, User, new_invite_code
 from lidserver.errors import ApplicationError, NotFound
+from lidserver.user_text import AFFILIATION_MAX, TEAM_NAME_MAX, name_problem
 
 TEAM_NAME_CONSTRAINT = "team_name_unique_per_challenge"
 ONE_TEAM_CONSTRAINT = "one_team_per_user_per_challenge"
@@ -45,7 +46,7 @@ def user_signup(*, username: str, email: str, password: str, affiliation: str = 
             "email_taken", "An account with this e-mail address exists; log in or reset its password."
         )
     return User.objects.create_user(
-        username=username, email=email.strip(), password=password, affiliation=affiliation.strip()
+        username=username, email=email.strip(), password=password, affiliation=_checked_affiliation(affiliation)
     )
 
 
@@ -65,9 +66,24 @@ def _clean_team_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise ApplicationError("invalid", "Give the team a name.")
-    if len(name) > Team._meta.get_field("name").max_length:
-        raise ApplicationError("invalid", "The team name is too long; use at most 100 characters.")
+    if len(name) > TEAM_NAME_MAX:
+        raise ApplicationError("invalid", f"The team name is too long; use at most {TEAM_NAME_MAX} characters.")
+    _check_name(name, "team name")
     return name
+
+
+def _checked_affiliation(value: str) -> str:
+    affiliation = (value or "").strip()
+    if len(affiliation) > AFFILIATION_MAX:
+        raise ApplicationError("invalid", f"The affiliation is too long; use at most {AFFILIATION_MAX} characters.")
+    _check_name(affiliation, "affiliation")
+    return affiliation
+
+
+def _check_name(value: str, what: str) -> None:
+    problem = name_problem(value, what) if value else None
+    if problem is not None:
+        raise ApplicationError("invalid_name", problem)
 
 
 def _check_team_create(*, user: User, challenge: Any, name: str) -> None:
@@ -81,7 +97,7 @@ def _check_team_create(*, user: User, challenge: Any, name: str) -> None:
 def team_create(*, user: User, challenge: Any, name: str, affiliation: str = "") -> Team:
     """Create a team; its creator is its captain and first member."""
     name = _clean_team_name(name)
-    affiliation = (affiliation or "").strip()[:200]
+    affiliation = _checked_affiliation(affiliation)
     _check_team_create(user=user, challenge=challenge, name=name)
     try:
         with transaction.atomic():
@@ -144,7 +160,9 @@ def _pass_captaincy(team: Team) -> None:
 @transaction.atomic
 def team_leave(*, user: User, team: Team) -> Team:
     """Leave a team. A captain's place passes on; an empty team stays, with its submissions."""
-    team = Team.objects.select_for_update().get(pk=team.pk)
+    # NO KEY UPDATE: an upload in progress holds this member's row (submissions.services) and its
+    # insert takes a KEY SHARE lock on the team; FOR UPDATE here would deadlock with it.
+    team = Team.objects.select_for_update(no_key=True).get(pk=team.pk)
     _membership_or_404(team=team, user=user).delete()
     if team.captain_id == user.pk:
         _pass_captaincy(team)
@@ -164,7 +182,7 @@ def _require_captain(*, team: Team, actor: User) -> None:
 @transaction.atomic
 def team_remove_member(*, actor: User, team: Team, user_id: int) -> Team:
     """The captain removes another member."""
-    team = Team.objects.select_for_update().get(pk=team.pk)
+    team = Team.objects.select_for_update(no_key=True).get(pk=team.pk)  # see team_leave
     _require_captain(team=team, actor=actor)
     if user_id == actor.pk:
         # 403 like `not_captain`: a well-formed request this member may not make (not a malformed one).

@@ -105,7 +105,7 @@ def team_create(request: HttpRequest, slug: str) -> HttpResponse:
     challenge = challenge_or_404(slug)
     form = TeamCreateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the team a name of at most 100 characters.")
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
         return _back_to_team(slug)
     try:
         created = services.team_create(user=request.user, challenge=challenge, **form.cleaned_data)

@@ -13,6 +13,7 @@ from leaderboard.ranking import SIGNIFICANCE_LEGEND, SIGNIFICANCE_MARK
 from leaderboard.selectors import TRACK_COLUMNS, format_metric, leaderboard_document, leaderboard_rows
 from leaderboard.serializers import LeaderboardSerializer
 from lidserver.errors import ApplicationError
+from lidserver.user_text import markdown_escape
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,8 @@ def _json(phase: Phase, board: str, rows: list[dict[str, Any]]) -> str:
 
 
 def _md_cell(text: str) -> str:
-    """A table cell: no HTML tag (a Markdown renderer would run it: < and > become entities), pipes
-    and newlines neutralised. A bare & renders as itself, so it is left alone."""
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """A table cell that renders as the text itself: no HTML, link, emphasis, entity or pipe is live."""
+    return markdown_escape(text)
 
 
 def _markdown(phase: Phase, rows: list[dict[str, Any]]) -> str:

@@ -29,6 +29,7 @@ from leaderboard.selectors import (
     phase_for_board,
 )
 from lidserver.errors import ApplicationError
+from lidserver.health import failed_services
 from verification.models import VerificationRequest
 
 VERIFICATION_LABELS = dict(VerificationRequest.State.choices)
@@ -82,7 +83,12 @@ def _cached_response(request: HttpRequest, key: str, body: bytes, content_type: 
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
-    """A trivial view: docker health checks, and the baseline of the load benchmark."""
+    """Docker's health check (bin/healthcheck): "ok", or 503 naming what is unreachable (lidserver.health)."""
+    failed = failed_services()
+    if failed:
+        return HttpResponse(
+            f"unavailable: {' and '.join(failed)} unreachable\n", content_type="text/plain", status=503
+        )
     return HttpResponse("ok", content_type="text/plain")
 
 

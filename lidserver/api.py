@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.views import APIView
+
+from lidserver.errors import ApplicationError
 
 
 class ApiView(APIView):
@@ -28,42 +29,51 @@ class ApiView(APIView):
         super().initial(request, *args, **kwargs)
 
 
+MAX_LIMIT = 500
+MAX_OFFSET = 1_000_000_000
+
+
 class ApiPagination(LimitOffsetPagination):
     """``?limit=&offset=`` pages that refuse what they cannot use, instead of quietly using the default.
 
     DRF's own falls back to the default for ``limit=abc`` and passes any size to the database
-    (``limit`` >= 2**63 failed there with a 500). Here a bad value is a 400 naming the parameter,
-    and the bounds are those the schema declares (``schema_parameters``).
+    (``limit`` or ``offset`` >= 2**63 failed there with "bigint out of range", a 500). Here a bad
+    value is a 400 ``invalid_paging`` naming the parameter, and the bounds are those the schema
+    declares (``schema_parameters``).
     """
 
-    max_limit = 500
+    max_limit = MAX_LIMIT
 
     def get_limit(self, request: Request) -> int:
-        return self._whole_number(request, self.limit_query_param, 1, self.max_limit, self.default_limit)
+        return _bounded(request, self.limit_query_param, self.default_limit or 50, 1, MAX_LIMIT)
 
     def get_offset(self, request: Request) -> int:
-        return self._whole_number(request, self.offset_query_param, 0, None, 0)
-
-    @staticmethod
-    def _whole_number(request: Request, name: str, low: int, high: int | None, default: int) -> int:
-        raw = request.query_params.get(name)
-        if raw is None:
-            return default
-        value = int(raw) if raw.isascii() and raw.isdigit() else None
-        if value is None or value < low or (high is not None and value > high):
-            bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
-            raise ValidationError({name: [f"Give a whole number {bounds}, or leave it out."]})
-        return value
+        return _bounded(request, self.offset_query_param, 0, 0, MAX_OFFSET)
 
     @classmethod
     def schema_parameters(cls) -> list[OpenApiParameter]:
         return [
             OpenApiParameter(
                 cls.limit_query_param,
-                {"type": "integer", "minimum": 1, "maximum": cls.max_limit},
-                description=f"How many per page (default {cls.default_limit}).",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                description=f"Page size, 1 to {MAX_LIMIT} (default 50).",
             ),
             OpenApiParameter(
-                cls.offset_query_param, {"type": "integer", "minimum": 0}, description="How many to skip (default 0)."
+                cls.offset_query_param,
+                {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+                description=f"Rows to skip, 0 to {MAX_OFFSET:,}.",
             ),
         ]
+
+
+def _bounded(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if raw.isascii() and raw.isdigit() and len(raw) <= len(str(high)) and low <= int(raw) <= high:
+        return int(raw)
+    raise ApplicationError(
+        "invalid_paging",
+        f"{name} must be a whole number from {low} to {high}; you sent “{raw}”.",
+        detail={name: raw},
+    )

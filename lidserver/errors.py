@@ -44,6 +44,10 @@ class NotFound(ApplicationError):
         super().__init__("not_found", message, http_status=status.HTTP_404_NOT_FOUND)
 
 
+class UploadTooLarge(RequestDataTooBig):
+    """A file of the request passed the upload limit while it was received (lidserver/upload_limits.py)."""
+
+
 def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     return {"code": code, "message": message, "detail": detail}
 
@@ -65,11 +69,33 @@ _DRF_CODES = {
 }
 
 
+SERVICE_UNAVAILABLE = (
+    "The server cannot reach its database just now; nothing was stored. Try again in a few minutes."
+)
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """An error that means the database is down or the connection was lost (not a bad query)."""
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, reshaped so every API error has the body ``{"code", "message", "detail"}``."""
+    if database_unreachable(exc):
+        set_rollback()
+        return Response(
+            error_body("service_unavailable", SERVICE_UNAVAILABLE),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "60"},
+        )
     if isinstance(exc, ApplicationError):
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.detail), status=exc.http_status)
+    if isinstance(exc, UploadTooLarge):
+        set_rollback()
+        return Response(error_body("upload_too_large", str(exc)), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, RequestDataTooBig):
         set_rollback()
         return Response(

@@ -27,9 +27,11 @@ ERROR_DESCRIPTIONS = {
     403: "Not allowed: a logged-in session's request without its CSRF token, or a rule of this operation.",
     404: "No such object, or one the caller may not see (both answer alike).",
     409: "The request conflicts with the current state (a limit reached, a name taken, already decided...).",
+    411: "The upload was sent without a Content-Length (chunked); send its length.",
     413: "The request or its file is larger than the server accepts.",
     415: "The body's content type is not one this operation reads.",
     429: "Too many requests; `detail.retry_after_seconds` says when to try again.",
+    503: "The service is unavailable (its database cannot be reached); try again later (Retry-After).",
     507: "The server's storage is full; nothing was recorded, try again later.",
 }
 

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lidserver.upload_limits.RefuseOversizedBodiesMiddleware",
+    "lidserver.middleware.RefuseControlCharactersMiddleware",
+    "lidserver.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,6 +128,12 @@ GROUND_TRUTH_ROOT = Path(env.path("GROUND_TRUTH_ROOT", default=BASE_DIR / "var" 
 # Uploads stream to a temporary file past this size (never held whole in memory).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20
 FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
+# The first handler stops an upload as soon as its file passes the limit (lidserver/upload_limits.py).
+FILE_UPLOAD_HANDLERS = [
+    "lidserver.upload_limits.ArchiveSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=2 * 2**30)
 ARCHIVE_MAX_MEMBERS = env.int("ARCHIVE_MAX_MEMBERS", default=50_000)

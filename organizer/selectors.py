@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from audit.models import AuditLogEntry
 from challenges.models import Phase
 from submissions.models import Status, Submission
 from submissions.selectors import submissions_stuck
@@ -29,9 +30,18 @@ def dashboard_summary(*, now: Any = None, failed_limit: int = 20) -> dict[str, A
         .select_related("team", "phase__track__challenge")
         .order_by("-finished_at")[:failed_limit]
     )
-    phases = Phase.objects.select_related("track__challenge").order_by(
-        "track__challenge__slug", "track__number", "split"
+    phases = list(
+        Phase.objects.select_related("track__challenge").order_by("track__challenge__slug", "track__number", "split")
     )
+    # Uploads refused because a phase had no ground truth (submissions.services writes these entries).
+    refused = dict(
+        AuditLogEntry.objects.filter(target_type=Phase._meta.label, detail__refused="ground_truth_missing")
+        .values_list("target_id")
+        .annotate(n=Count("pk"))
+        .values_list("target_id", "n")
+    )
+    for phase in phases:
+        phase.refused_without_ground_truth = refused.get(str(phase.pk), 0)
     return {
         "queued": counts["queued"],
         "running": counts["running"],
@@ -40,5 +50,5 @@ def dashboard_summary(*, now: Any = None, failed_limit: int = 20) -> dict[str, A
         "stuck_count": stuck.count(),
         "stuck_after": settings.SCORING_STUCK_AFTER,
         "failed": list(failed),
-        "phases": list(phases),
+        "phases": phases,
     }

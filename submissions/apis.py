@@ -82,7 +82,7 @@ class PhaseSubmissionsApi(ApiView):
         operation_id="phase_submissions_create",
         parameters=PHASE_PATH_PARAMETERS,
         request={"multipart/form-data": SubmissionUploadSerializer},
-        responses={201: SubmissionSerializer, **error_responses(403, 409, 507)},
+        responses={201: SubmissionSerializer, **error_responses(403, 409, 411, 413, 503, 507)},
     )
     def post(self, request: Request, slug: str, number: int, split: str) -> Response:
         phase, team = _phase_and_team(request, slug, number, split)
@@ -100,7 +100,8 @@ class PhaseSubmissionsApi(ApiView):
             method_description=data["method_description"],
             declared_parameters=data["declared_parameters"],
         )
-        sub = submission_get_for_user(user=request.user, submission_id=sub.pk)
+        # Not re-read through the membership check: a member who left after the insert is still
+        # told what was stored for the team.
         return Response(SubmissionSerializer(sub).data, status=status.HTTP_201_CREATED)
 
 

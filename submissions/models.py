@@ -9,7 +9,12 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+
+from lidserver.user_text import METHOD_DESCRIPTION_MAX, METHOD_NAME_MAX, NameValidator
 
 
 class Status(models.TextChoices):
@@ -66,8 +71,8 @@ class Submission(models.Model):
     archive_name = models.CharField(max_length=255, help_text="The file name the team uploaded.")
     sha256 = models.CharField(max_length=64)
     size = models.BigIntegerField()
-    method_name = models.CharField(max_length=100)
-    method_description = models.TextField(blank=True)
+    method_name = models.CharField(max_length=METHOD_NAME_MAX, validators=[NameValidator("method name")])
+    method_description = models.TextField(blank=True, validators=[MaxLengthValidator(METHOD_DESCRIPTION_MAX)])
     declared_parameters = models.BigIntegerField()
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED, db_index=True)
@@ -107,8 +112,11 @@ class Submission(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(declared_parameters__gte=0)
-                & models.Q(declared_parameters__lt=settings.MAX_DECLARED_PARAMETERS),
+                condition=LessThanOrEqual(Length("method_description"), METHOD_DESCRIPTION_MAX),
+                name="submission_method_description_max",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(declared_parameters__gte=0) & models.Q(declared_parameters__lt=settings.MAX_DECLARED_PARAMETERS),
                 name="declared_parameters_under_150m",
             ),
             models.CheckConstraint(

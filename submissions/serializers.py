@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from lidserver.user_text import METHOD_DESCRIPTION_MAX, METHOD_NAME_MAX, NameValidator
 from submissions.models import Submission
 from submissions.selectors import representative_ids
 
@@ -15,8 +16,10 @@ class SubmissionUploadSerializer(serializers.Serializer):
     """The multipart form of an upload. Ranges (e.g. the parameter limit) are checked by the service."""
 
     archive = serializers.FileField(help_text="A zip of one PNG per ground-truth image, named <image id>.png.")
-    method_name = serializers.CharField(max_length=100)
-    method_description = serializers.CharField(required=False, allow_blank=True, default="")
+    method_name = serializers.CharField(max_length=METHOD_NAME_MAX, validators=[NameValidator("method name")])
+    method_description = serializers.CharField(
+        max_length=METHOD_DESCRIPTION_MAX, required=False, allow_blank=True, default=""
+    )
     declared_parameters = serializers.IntegerField(help_text="The model's parameter count; fewer than 150,000,000.")
 
 

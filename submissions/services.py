@@ -15,10 +15,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Membership
 from accounts.selectors import team_is_member
 from leaderboard.services import leaderboard_refresh
 from lidserver.errors import ApplicationError
 from lidserver.tasks import task_named
+from lidserver.user_text import METHOD_DESCRIPTION_MAX, METHOD_NAME_MAX, name_problem
 from submissions.evaluate import SubmissionFormatError, archive_check
 from submissions.models import Status, Submission, TeamPhase
 from submissions.selectors import Quota, submission_get_for_user, team_quota, utc_day_start
@@ -45,6 +47,7 @@ def submission_create(
     """
     _check_member_and_open(phase=phase, team=team, user=user)
     method_name = _checked_method_name(method_name)
+    method_description = _checked_method_description(method_description)
     declared_parameters = _checked_parameters(declared_parameters)
     _check_size(uploaded_file)
     with stage_upload(uploaded_file) as staged:
@@ -73,6 +76,8 @@ def _check_member_and_open(*, phase: Any, team: Any, user: Any) -> None:
             f"You are not a member of team “{team.name}” in this challenge; join the team to submit for it.",
             http_status=403,
         )
+    if not phase.has_ground_truth:
+        _refuse_without_ground_truth(phase=phase, team=team, user=user)
     if not phase.is_open():
         raise _phase_not_open_error(phase)
 
@@ -87,14 +92,50 @@ def _phase_not_open_error(phase: Any) -> ApplicationError:
     )
 
 
+def _refuse_without_ground_truth(*, phase: Any, team: Any, user: Any) -> None:
+    """Nothing could score the upload: refuse it before a slot or a byte is used, and tell organizers."""
+    from audit.models import AuditLogEntry
+    from audit.services import audit_record
+
+    audit_record(
+        actor=user,
+        action=AuditLogEntry.Action.OTHER,
+        target=phase,
+        summary=f"Upload by {user.username} (team {team.name}) refused: {phase} has no ground truth loaded.",
+        refused="ground_truth_missing",
+    )
+    raise ApplicationError(
+        "ground_truth_missing",
+        f"Track {phase.track.number} {phase.split} cannot score uploads yet: the organizers have not loaded "
+        "its ground truth. Nothing was stored and no submission was used; upload again once the track page "
+        "says it is loaded.",
+        http_status=409,
+    )
+
+
 def _checked_method_name(value: str) -> str:
     name = (value or "").strip()
-    if not name or len(name) > 100:
+    if not name or len(name) > METHOD_NAME_MAX:
         raise ApplicationError(
             "invalid_method_name",
-            "Give your method a name of 1 to 100 characters (it is shown on the leaderboard).",
+            f"Give your method a name of 1 to {METHOD_NAME_MAX} characters (it is shown on the leaderboard).",
         )
+    problem = name_problem(name, "method name")
+    if problem is not None:
+        raise ApplicationError("invalid_method_name", problem)
     return name
+
+
+def _checked_method_description(value: str) -> str:
+    description = value or ""
+    if len(description) > METHOD_DESCRIPTION_MAX:
+        raise ApplicationError(
+            "invalid_method_description",
+            f"The method description has {len(description):,} characters; shorten it to at most "
+            f"{METHOD_DESCRIPTION_MAX:,}.",
+            detail={"length": len(description), "limit": METHOD_DESCRIPTION_MAX},
+        )
+    return description
 
 
 def _checked_parameters(value: Any) -> int:
@@ -172,10 +213,27 @@ def _rejected_cap_error(*, phase: Any, rejected: int, cap: int) -> ApplicationEr
         "rejected_cap_reached",
         f"Your team's last {rejected} uploads today for track {phase.track.number} {phase.split} were "
         f"rejected, the most allowed per UTC day is {cap}; check your archive with "
-        "`python -m evaluation score` or `lid check` and upload again tomorrow.",
+        f"`lid validate --track {phase.track.number} PRED.zip` (or `python -m evaluation score`) "
+        "and upload again tomorrow.",
         detail={"rejected_today": rejected, "cap": cap},
         http_status=409,
     )
+
+
+def _lock_membership(*, team: Any, user: Any) -> None:
+    """Under the team's lock, check again that the uploader is a member, and hold the membership row.
+
+    An upload takes seconds to minutes; the member may leave (or be removed) meanwhile. Locking the
+    membership row makes a concurrent leave wait for this transaction: either the leave came first
+    and the upload is refused here, or the upload is stored and answered before the leave proceeds.
+    """
+    if not Membership.objects.select_for_update().filter(team=team, user=user).exists():
+        raise ApplicationError(
+            "left_team",
+            f"You are no longer a member of team “{team.name}”: you left it (or were removed) while the archive "
+            "was uploading. Nothing was stored and no submission was used; join a team and upload again.",
+            http_status=403,
+        )
 
 
 def _record_rejected(fields: dict[str, Any], error: SubmissionFormatError) -> None:
@@ -183,6 +241,7 @@ def _record_rejected(fields: dict[str, Any], error: SubmissionFormatError) -> No
     now = timezone.now()
     with transaction.atomic():
         _lock_team_phase(team=fields["team"], phase=fields["phase"])
+        _lock_membership(team=fields["team"], user=fields["uploaded_by"])
         _check_rejected_cap(team=fields["team"], phase=fields["phase"])
         Submission.objects.create(
             **fields, status=Status.REJECTED, error_code=error.code, error_message=error.message, finished_at=now
@@ -262,6 +321,7 @@ def _accept(fields: dict[str, Any], staged: StagedUpload) -> Submission:
     try:
         with transaction.atomic():
             _lock_team_phase(team=team, phase=phase)
+            _lock_membership(team=team, user=fields["uploaded_by"])
             _check_rejected_cap(team=team, phase=phase)
             _check_duplicate(fields)
             _check_limits(team=team, phase=phase)
@@ -275,8 +335,9 @@ def _accept(fields: dict[str, Any], staged: StagedUpload) -> Submission:
         # No orphan files: whatever refused or broke the insert, the stored archive goes too.
         archive_delete(stored_name)
         raise
-    sub.refresh_from_db()  # on commit it was queued (or, with tasks run in-process, already scored)
-    return sub
+    # On commit it was queued (or, with tasks run in-process, already scored). Read back without a
+    # membership check: the answer describes what was stored even if the uploader has left since.
+    return Submission.objects.select_related("phase__track__challenge", "team", "uploaded_by").get(pk=sub.pk)
 
 
 def enqueue_scoring(*, submission_id: int, countdown: float | None = None) -> None:

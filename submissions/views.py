@@ -27,14 +27,24 @@ from evaluation import TRACKS
 from leaderboard import compare
 from lidserver.errors import ApplicationError, error_body
 from lidserver.formatting import metric_text, percent, track_columns
+from lidserver.user_text import METHOD_DESCRIPTION_MAX, METHOD_NAME_MAX, NameValidator
 from submissions import precheck, selectors, services
 from submissions.models import PENDING_STATUSES, Status, Submission
 from submissions.serializers import submission_json
 
 
 class UploadForm(forms.Form):
-    method_name = forms.CharField(max_length=100)
-    method_description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    method_name = forms.CharField(
+        max_length=METHOD_NAME_MAX,
+        validators=[NameValidator("method name")],
+        help_text=f"At most {METHOD_NAME_MAX} characters; shown on the leaderboard.",
+    )
+    method_description = forms.CharField(
+        required=False,
+        max_length=METHOD_DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=f"At most {METHOD_DESCRIPTION_MAX:,} characters; the leaderboard shows it folded under the method name.",
+    )
     # The service checks the range (settings.MAX_DECLARED_PARAMETERS) and says so in its own sentence.
     declared_parameters = forms.IntegerField(
         min_value=0,

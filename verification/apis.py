@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from lidserver.api import ApiView
 from lidserver.schema import error_responses
+from lidserver.user_text import VERIFICATION_INSTRUCTIONS_MAX
 from verification import selectors, services
 from verification.models import VerificationRequest
 
@@ -52,7 +53,7 @@ class VerificationRequestSerializer(serializers.ModelSerializer):
 class CodeUploadSerializer(serializers.Serializer):
     archive = serializers.FileField()
     declared_parameters = serializers.IntegerField(min_value=0)
-    instructions = serializers.CharField()
+    instructions = serializers.CharField(max_length=VERIFICATION_INSTRUCTIONS_MAX)
 
 
 class MyVerificationRequestsApi(ApiView):
@@ -70,7 +71,10 @@ class VerificationCodeApi(ApiView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=CodeUploadSerializer, responses={200: VerificationRequestSerializer, **error_responses(409)})
+    @extend_schema(
+        request=CodeUploadSerializer,
+        responses={200: VerificationRequestSerializer, **error_responses(409, 411, 413, 503)},
+    )
     def post(self, request: Request, request_id: int) -> Response:
         verification = selectors.verification_get_for_team_member(request_id=request_id, user=request.user)
         serializer = CodeUploadSerializer(data=request.data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
+from lidserver.user_text import VERIFICATION_INSTRUCTIONS_MAX, VERIFIER_NOTE_MAX
 from verification.models import VerificationRequest
 
 
@@ -18,8 +19,10 @@ class CodeUploadForm(forms.Form):
         help_text=f"Must be below {settings.MAX_DECLARED_PARAMETERS:,}.",
     )
     instructions = forms.CharField(
+        max_length=VERIFICATION_INSTRUCTIONS_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="How to run the code to reproduce your submission: environment, commands, weights.",
+        help_text="How to run the code to reproduce your submission: environment, commands, weights "
+        f"(at most {VERIFICATION_INSTRUCTIONS_MAX:,} characters).",
     )
 
 
@@ -42,4 +45,9 @@ class DecisionForm(forms.Form):
         label="Verify despite the difference",
         help_text="Needed only when the reproduced score is further from the board's score than the tolerance.",
     )
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    note = forms.CharField(
+        required=False,
+        max_length=VERIFIER_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=f"At most {VERIFIER_NOTE_MAX:,} characters.",
+    )

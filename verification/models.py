@@ -5,7 +5,12 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+
+from lidserver.user_text import VERIFICATION_INSTRUCTIONS_MAX, VERIFIER_NOTE_MAX
 
 
 def verification_code_path(instance: VerificationRequest, filename: str) -> str:
@@ -32,11 +37,11 @@ class VerificationRequest(models.Model):
     code_sha256 = models.CharField(max_length=64, blank=True)
     code_size = models.BigIntegerField(null=True, blank=True)
     declared_parameters = models.BigIntegerField(null=True, blank=True)
-    instructions = models.TextField(blank=True)
+    instructions = models.TextField(blank=True, validators=[MaxLengthValidator(VERIFICATION_INSTRUCTIONS_MAX)])
 
     reproduced_score = models.FloatField(null=True, blank=True)
     measured_parameters = models.BigIntegerField(null=True, blank=True)
-    verifier_note = models.TextField(blank=True)
+    verifier_note = models.TextField(blank=True, validators=[MaxLengthValidator(VERIFIER_NOTE_MAX)])
     # The official board's key score when the verifier decided, and whether the verifier confirmed a
     # reproduced score beyond VERIFICATION_SCORE_TOLERANCE_POINTS of it.
     board_score = models.FloatField(null=True, blank=True)
@@ -54,7 +59,16 @@ class VerificationRequest(models.Model):
 
     class Meta:
         ordering = ["phase", "rank_when_requested"]
-        constraints = [models.UniqueConstraint(fields=["phase", "team"], name="verification_once_per_team_phase")]
+        constraints = [
+            models.UniqueConstraint(fields=["phase", "team"], name="verification_once_per_team_phase"),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("instructions"), VERIFICATION_INSTRUCTIONS_MAX),
+                name="verification_instructions_max",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("verifier_note"), VERIFIER_NOTE_MAX), name="verification_note_max"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Verification of {self.team} ({self.phase}): {self.state}"

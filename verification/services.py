@@ -24,6 +24,7 @@ from challenges.models import Phase
 from leaderboard.models import Board, LeaderboardEntry
 from leaderboard.services import leaderboard_refresh
 from lidserver.errors import ApplicationError
+from lidserver.user_text import VERIFICATION_INSTRUCTIONS_MAX, VERIFIER_NOTE_MAX
 from submissions.models import Submission
 from verification.models import VerificationRequest
 
@@ -113,10 +114,18 @@ def _email_requests(request_ids: list[int]) -> None:
         )
 
 
+def _check_length(text: str | None, limit: int, what: str) -> None:
+    if text is not None and len(text) > limit:
+        raise ApplicationError(
+            "text_too_long", f"The {what} has {len(text):,} characters; shorten it to at most {limit:,}."
+        )
+
+
 def verification_upload_code(
     *, request: VerificationRequest, user: Any, archive: UploadedFile, declared_parameters: int, instructions: str
 ) -> VerificationRequest:
     """Store the team's code archive (streamed, SHA-256) and its parameter count; state code_uploaded."""
+    _check_length(instructions, VERIFICATION_INSTRUCTIONS_MAX, "instructions")
     if declared_parameters is None or declared_parameters < 0:
         raise ApplicationError("invalid_parameters", "Give your model's parameter count as a whole number.")
     if declared_parameters >= settings.MAX_DECLARED_PARAMETERS:
@@ -225,6 +234,7 @@ def verification_decide(
     A verification whose reproduced score differs from the board's by more than the tolerance
     (``VERIFICATION_SCORE_TOLERANCE_POINTS``) is refused unless ``confirm_difference`` is given.
     """
+    _check_length(note, VERIFIER_NOTE_MAX, "note")
     if verdict not in (State.VERIFIED, State.DISQUALIFIED):
         raise ApplicationError("verification_verdict", "Choose verified or disqualified.")
     if verdict == State.VERIFIED:
@@ -313,6 +323,7 @@ def verification_disqualify_submission_team(
     *, submission: Submission, user: Any, note: str = ""
 ) -> VerificationRequest:
     """Disqualify the submission's team in its (test) phase, asked before or not (the admin action)."""
+    _check_length(note, VERIFIER_NOTE_MAX, "note")
     phase = submission.phase
     if phase.split != Phase.Split.TEST:
         raise ApplicationError("verification_not_test", f"{phase} is a validation phase; only test phases disqualify.")

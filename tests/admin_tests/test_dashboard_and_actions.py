@@ -159,3 +159,22 @@ def test_hiding_in_the_change_form_is_audited(organizer_client):  # type: ignore
         "olga",
     )
     assert not LeaderboardEntry.objects.filter(phase=phase).exists()
+
+
+def test_dashboard_names_uploads_refused_for_want_of_ground_truth(organizer_client):  # type: ignore[no-untyped-def]
+    from rest_framework.test import APIClient
+
+    from tests.support.archives import form, phase_url
+    from tests.support.factories import PhaseFactory, TeamFactory, UserFactory
+
+    phase = PhaseFactory(track__number=2, split="val", ground_truth_path="")
+    member = UserFactory(username="gt-less")
+    TeamFactory(challenge=phase.track.challenge, name="Early", captain=member)
+    api = APIClient()
+    api.force_authenticate(member)
+    for seed in (1, 2):
+        assert api.post(phase_url(phase), form(seed=seed), format="multipart").status_code == 409
+
+    html = organizer_client.get(reverse("admin:index")).content.decode()
+    assert '<strong class="dash-refused">2 uploads refused</strong> for want of it' in html
+    assert "--track 2 --split val PATH" in html

@@ -81,3 +81,33 @@ def test_another_teams_submissions_are_not_listed(
     )
     body = token_client.get("/api/submissions/", {"limit": 100}).json()
     assert sorted(s["id"] for s in body["results"]) == sorted(five_submissions)
+
+
+BIG = str(2**63)  # one past PostgreSQL's bigint: used to reach the database as "bigint out of range"
+
+
+@pytest.mark.parametrize("url", ["/api/challenges/lid2020/tracks/1/test/submissions/", "/api/submissions/"])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"limit": BIG}, f"limit must be a whole number from 1 to 500; you sent “{BIG}”."),
+        ({"limit": "0"}, "limit must be a whole number from 1 to 500; you sent “0”."),
+        ({"limit": "-1"}, "limit must be a whole number from 1 to 500; you sent “-1”."),
+        ({"limit": "ten"}, "limit must be a whole number from 1 to 500; you sent “ten”."),
+        ({"limit": "2", "offset": BIG}, f"offset must be a whole number from 0 to 1000000000; you sent “{BIG}”."),
+        ({"offset": "1.5"}, "offset must be a whole number from 0 to 1000000000; you sent “1.5”."),
+    ],
+)
+def test_out_of_range_or_malformed_paging_is_a_400(
+    token_client: APIClient, five_submissions: list[int], url: str, query: dict[str, str], message: str
+) -> None:
+    response = token_client.get(url, query)
+    assert response.status_code == 400, response.content
+    name = "offset" if "offset" in message.split()[0] else "limit"
+    assert response.json() == {"code": "invalid_paging", "message": message, "detail": {name: query[name]}}
+
+
+def test_the_largest_limit_and_offset_answer_a_page(token_client: APIClient, five_submissions: list[int]) -> None:
+    body = token_client.get("/api/submissions/", {"limit": 500, "offset": 1_000_000_000}).json()
+    assert (body["count"], body["results"]) == (5, [])
+    assert len(token_client.get("/api/submissions/", {"limit": 500}).json()["results"]) == 5

@@ -5,6 +5,7 @@ in the private cluster (migrations, the challenge, the upload) is done here, in 
 
     DATABASE_URL=... python -m tests.fault_tests.pg_scenario setup WORKDIR   -> prints the submission id
     DATABASE_URL=... SCORING_STUCK_AFTER_SECONDS=10 python -m tests.fault_tests.pg_scenario requeue
+    DATABASE_URL=... python -m tests.fault_tests.pg_scenario web_world        -> prints a member's token
 """
 
 from __future__ import annotations
@@ -58,6 +59,21 @@ def requeue() -> None:
     print(json.dumps(submissions_requeue_stuck()))
 
 
+def web_world() -> None:
+    """Migrate, then a challenge with an open phase (ground truth recorded) and a member's API token."""
+    from django.core.management import call_command
+    from rest_framework.authtoken.models import Token
+
+    from tests.support.factories import ChallengeFactory, PhaseFactory, TeamFactory, TrackFactory, UserFactory
+
+    call_command("migrate", verbosity=0, interactive=False)
+    challenge = ChallengeFactory()
+    PhaseFactory(track=TrackFactory(challenge=challenge, number=1), image_count=2, ground_truth_path="store")
+    user = UserFactory(username="dbdown")
+    TeamFactory(challenge=challenge, name="Down", captain=user)
+    print(json.dumps({"token": Token.objects.create(user=user).key}))
+
+
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lidserver.settings")
     import django
@@ -65,5 +81,7 @@ if __name__ == "__main__":
     django.setup()
     if sys.argv[1] == "setup":
         setup(Path(sys.argv[2]))
+    elif sys.argv[1] == "web_world":
+        web_world()
     else:
         requeue()

@@ -149,3 +149,96 @@ def test_moving_a_member_between_teams_gains_no_slots(race):
     assert (counted(race["team"]), counted(other)) == (5, 5)
     by_mover = Submission.objects.filter(uploaded_by=mover)
     assert (by_mover.filter(team=race["team"]).count(), by_mover.filter(team=other).count()) == (5, 2)
+
+
+def _stored_archives(settings: Any) -> list[str]:
+    from pathlib import Path
+
+    return sorted(str(p) for p in Path(settings.MEDIA_ROOT).rglob("*.zip"))
+
+
+def test_leaving_the_team_during_a_long_upload_refuses_it_and_stores_nothing(race, monkeypatch, settings, tmp_path):
+    """The member leaves while the archive is still being checked (a large upload takes seconds)."""
+    from accounts import services as accounts
+    from submissions import services
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    uploader = race["users"][1]
+    checking, left = threading.Event(), threading.Event()
+    real_format_error = services._format_error
+
+    def slow_check(**kwargs: Any) -> Any:
+        checking.set()
+        assert left.wait(20), "the leave did not happen"
+        return real_format_error(**kwargs)
+
+    monkeypatch.setattr(services, "_format_error", slow_check)
+
+    def leave() -> str:
+        assert checking.wait(20)
+        accounts.team_leave(user=uploader, team=race["team"])
+        left.set()
+        return "left"
+
+    upload_result, leave_result = concurrently([api_upload(uploader, archive(600)), leave])
+    assert leave_result == "left"
+    assert upload_result == (
+        403,
+        {
+            "code": "left_team",
+            "message": "You are no longer a member of team “Racers”: you left it (or were removed) while the archive "
+            "was uploading. Nothing was stored and no submission was used; join a team and upload again.",
+            "detail": None,
+        },
+    )
+    assert not Submission.objects.exists()
+    assert _stored_archives(settings) == []
+
+
+def test_a_leave_during_the_counted_insert_waits_and_the_upload_is_answered_as_stored(
+    race, monkeypatch, settings, tmp_path
+):
+    """The leave arrives while the upload holds the team's lock: it waits; the upload is stored and says so."""
+    from accounts import services as accounts
+    from submissions import services
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    uploader = race["users"][1]
+    locked, release = threading.Event(), threading.Event()
+    real_check_limits = services._check_limits
+
+    def paused(**kwargs: Any) -> Any:
+        real_check_limits(**kwargs)
+        locked.set()
+        assert release.wait(20)
+
+    monkeypatch.setattr(services, "_check_limits", paused)
+    leave_done = threading.Event()
+
+    def leave() -> str:
+        assert locked.wait(20)
+        accounts.team_leave(user=uploader, team=race["team"])
+        leave_done.set()
+        return "left"
+
+    def release_later() -> bool:
+        assert locked.wait(20)
+        blocked = not leave_done.wait(1.5)  # the leave waits for the upload's lock
+        release.set()
+        return blocked
+
+    upload_result, leave_result, leave_was_blocked = concurrently(
+        [api_upload(uploader, archive(700)), leave, release_later]
+    )
+    assert leave_was_blocked is True
+    assert leave_result == "left"
+    status, body = upload_result
+    sub = Submission.objects.get()
+    assert status == 201, body
+    assert (body["id"], body["team"], body["uploaded_by"]) == (
+        sub.pk,
+        {"id": race["team"].pk, "name": "Racers"},
+        "racer1",
+    )
+    assert (sub.team, sub.uploaded_by, sub.status in COUNTED_STATUSES) == (race["team"], uploader, True)
+    assert len(_stored_archives(settings)) == 1

@@ -67,7 +67,7 @@ def test_zip_gives_the_same_store_as_the_folder(synthetic):  # type: ignore[no-u
 
 
 def test_wrong_count_is_refused_with_both_numbers(synthetic):  # type: ignore[no-untyped-def]
-    phase = PhaseFactory(image_count=5)
+    phase = PhaseFactory(image_count=5, ground_truth_path="")  # none loaded yet
     with pytest.raises(CommandError, match=r"The ground truth has 4 images but LID 2020 track 1 test expects 5;"):
         load(synthetic / "gt")
     phase.refresh_from_db()

@@ -46,3 +46,18 @@ def test_markdown_export_escapes_html(world):
     _, content = export("md")
     assert b"Alpha" in content
     assert b"<script>" not in content and b"<img" not in content
+
+
+def test_markdown_export_keeps_no_live_link_or_emphasis_from_team_text(world):
+    world.team_b.name = "[click](http://e.example/) *b* _i_ `c` ![i](x.png) http://e.example www.e.example &#x202E;"
+    world.team_b.save()
+    leaderboard_refresh(phase=world.phase)
+    _, content = export("md")
+    text = content.decode()
+    row = next(line for line in text.splitlines() if "click" in line)
+    assert row.startswith(
+        r"| \[click\]\(http\://e\.example/\) \*b\* \_i\_ \`c\` \!\[i\]\(x\.png\) http\://e\.example "
+        r"www\.e\.example \&\#x202E; |"
+    ), row
+    for live in ("](", "*b*", "_i_", "`c`", "http://", "www.e", "&#x"):
+        assert live not in text

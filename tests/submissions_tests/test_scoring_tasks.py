@@ -158,6 +158,8 @@ def test_missing_ground_truth_fails_at_once_for_staff_to_fix(
     run: Any, phase: Any, team: Any, member: Any, enqueued: list
 ) -> None:
     sub = submit(phase, team, member, PRED)
+    # Uploads are refused while a phase has no ground truth; here it is taken away after the upload.
+    type(phase).objects.filter(pk=phase.pk).update(ground_truth_path="")
     assert run(score_submission, submission_id=sub.pk) == Status.FAILED
     sub.refresh_from_db()
     assert sub.error_message == FAILED_MESSAGE and "has no ground truth loaded" in sub.staff_log

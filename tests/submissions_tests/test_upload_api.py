@@ -411,7 +411,8 @@ def test_rejected_cap_refuses_every_upload_that_day(client: Any, phase: Any, tea
     assert response.json() == {
         "code": "rejected_cap_reached",
         "message": "Your team's last 2 uploads today for track 1 test were rejected, the most allowed per UTC day "
-        "is 2; check your archive with `python -m evaluation score` or `lid check` and upload again tomorrow.",
+        "is 2; check your archive with `lid validate --track 1 PRED.zip` (or `python -m evaluation score`) "
+        "and upload again tomorrow.",
         "detail": {"rejected_today": 2, "cap": 2},
     }
     assert Submission.objects.count() == 2 and stored_files() == []
@@ -429,3 +430,27 @@ def test_service_refuses_an_overlong_method_name(phase: Any, team: Any, member: 
         )  # fmt: skip
     assert refused.value.code == "invalid_method_name"
     assert not Submission.objects.exists() and stored_files() == []
+
+
+@pytest.mark.django_db
+def test_upload_to_a_phase_without_ground_truth_is_refused_before_a_slot_is_used(
+    client: Any, phase: Any, team: Any, member: Any, enqueued: list
+) -> None:
+    from audit.models import AuditLogEntry
+
+    type(phase).objects.filter(pk=phase.pk).update(ground_truth_path="")
+    response = client.post(phase_url(phase), form(seed=3), format="multipart")
+    assert response.status_code == 409
+    assert response.json() == {
+        "code": "ground_truth_missing",
+        "message": "Track 1 test cannot score uploads yet: the organizers have not loaded its ground truth. "
+        "Nothing was stored and no submission was used; upload again once the track page says it is loaded.",
+        "detail": None,
+    }
+    assert not Submission.objects.exists() and stored_files() == [] and enqueued == []
+    entry = AuditLogEntry.objects.get()
+    assert (entry.actor, entry.target_id, entry.summary) == (
+        member,
+        str(phase.pk),
+        f"Upload by alice (team Alpha) refused: {phase} has no ground truth loaded.",
+    )

@@ -64,6 +64,9 @@ class PhaseFactory(factory.django.DjangoModelFactory):
     ends_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))
     image_count = 4
     max_submissions = 5
+    # Uploads to a phase without ground truth are refused; this names a store no test opens unless it
+    # packs one there (the tests that score pack their own and set the path).
+    ground_truth_path = "factory/unpacked"
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

@@ -111,6 +111,7 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             for phase in phases.order_by("track__number", "split"):
                 folder = self._ground_truth(phase, counts[phase.track.number], data_dir)
+                phase.refresh_from_db()  # loading the ground truth saved its path on another instance
                 self._submissions(phase, folder, teams, users)
                 if phase.track.number == closed_track and phase.split == "test":
                     self._close(phase, folder, teams, users)

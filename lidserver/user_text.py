@@ -1,0 +1,77 @@
+"""What users may write: the maximum length of every text field, and the rule for names.
+
+One home (issue 13, findings 3 and 6): models, forms, serializers and services import these
+constants and validators; docs/participants.md and docs/organizers.md list the same maxima.
+
+A *name* (team name, affiliation, method name) must show at least one visible character and may
+not hold control characters or invisible format characters (Unicode category Cf, e.g. U+200B
+ZERO WIDTH SPACE or U+202E RIGHT-TO-LEFT OVERRIDE), which can hide a name or reorder the text
+around it on the board and in every export. The zero-width joiners U+200C and U+200D stay allowed:
+Persian, Indic scripts and emoji need them between visible characters. Usernames need no check of
+their own: Django's username validator allows only letters, digits and @ . + - _.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+
+TEAM_NAME_MAX = 100
+AFFILIATION_MAX = 200
+METHOD_NAME_MAX = 100
+METHOD_DESCRIPTION_MAX = 2000
+VERIFICATION_INSTRUCTIONS_MAX = 10_000
+VERIFIER_NOTE_MAX = 5000
+
+_JOINERS = {"\u200c", "\u200d"}
+_HIDDEN = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+_VISIBLE = ("L", "N", "P", "S")
+
+
+def _code_point(ch: str) -> str:
+    return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'a control character')})"
+
+
+def name_problem(value: str, what: str) -> str | None:
+    """The sentence saying why ``value`` is not a valid ``what`` (e.g. "team name"), or None."""
+    for ch in value:
+        if unicodedata.category(ch) in _HIDDEN and ch not in _JOINERS:
+            return (
+                f"The {what} contains {_code_point(ch)}, an invisible character that can hide or reorder "
+                f"text on the leaderboard; remove it and type the {what} again."
+            )
+    if not any(unicodedata.category(ch).startswith(_VISIBLE) for ch in value):
+        return f"The {what} has no visible character; give it at least one letter, digit or sign."
+    return None
+
+
+@deconstructible
+class NameValidator:
+    """The name rule as a Django / DRF validator (empty values are the field's own business)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __call__(self, value: str) -> None:
+        problem = name_problem(str(value), self.what)
+        if problem is not None:
+            raise ValidationError(problem, code="invalid_name")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NameValidator) and other.what == self.what
+
+
+_MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|~&:=\"'")
+_MARKDOWN_ENTITIES = {"<": "&lt;", ">": "&gt;"}  # no tag at all, not even an escaped one, in the file
+
+
+def markdown_escape(text: str) -> str:
+    """Text that renders as itself in Markdown: every ASCII sign a renderer acts on is backslash-escaped.
+
+    No emphasis, code, link, image, HTML or entity survives, and ``http\\://`` / ``www\\.`` are no
+    longer autolinked; newlines become spaces (one table cell, one line).
+    """
+    flat = " ".join(text.splitlines())
+    return "".join(_MARKDOWN_ENTITIES.get(ch) or ("\\" + ch if ch in _MARKDOWN_SPECIALS else ch) for ch in flat)
