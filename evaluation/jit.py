@@ -68,70 +68,108 @@ def _compiled(inline: bool = False) -> Callable[[_F], _F]:
     return decorator
 
 
-@_compiled()
+@_compiled(inline=True)
 def _paeth(left: int, above: int, corner: int) -> int:
-    """The Paeth predictor (PNG spec 9.4): whichever neighbour is closest to left + above - corner."""
-    to_left = abs(above - corner)
-    to_above = abs(left - corner)
-    to_corner = abs(left + above - 2 * corner)
-    if to_left <= to_above and to_left <= to_corner:
-        return left
-    if to_above <= to_corner:
-        return above
-    return corner
+    """The Paeth predictor (PNG spec 9.4): whichever neighbour is closest to left + above - corner.
+
+    In stb_image's form (equal for all 256^3 inputs; a test checks them all): fewer operations
+    and no branch, which makes the row loops about 1.5x faster than the spec's three distances.
+    """
+    threshold = corner * 3 - (left + above)
+    low = min(left, above)
+    high = max(left, above)
+    chosen = low if high <= threshold else corner
+    return high if threshold <= low else chosen
+
+
+# The row loops take whole flat arrays and the offsets of their rows: a numba array view per row
+# (rows[r, 1:], out[r]) costs reference-count updates that took longer than a None row itself.
+# ``src[s + x]`` is filtered byte x, ``up[u + x]`` the pixel above, ``dst[d + x]`` the output.
 
 
 @_compiled()
-def _unfilter_row(kind: int, filtered: U8Array, above: U8Array, out: U8Array, width: int) -> None:
-    """One row of filter type 0-4 (``above``: the previous unfiltered row, zeros for the first)."""
-    if kind == 0:
-        for x in range(width):
-            out[x] = filtered[x]
-    elif kind == 1:
-        left = 0
-        for x in range(width):
-            left = (_wide(filtered[x]) + left) & 255
-            out[x] = left
-    elif kind == 2:
-        for x in range(width):
-            out[x] = (_wide(filtered[x]) + _wide(above[x])) & 255
-    elif kind == 3:
-        left = 0
-        for x in range(width):
-            left = (_wide(filtered[x]) + ((left + _wide(above[x])) >> 1)) & 255
-            out[x] = left
-    else:
-        left = 0
-        corner = 0
-        for x in range(width):
-            up = _wide(above[x])
-            left = (_wide(filtered[x]) + _paeth(left, up, corner)) & 255
-            out[x] = left
-            corner = up
+def _unfilter_none(src: U8Array, s: Any, dst: U8Array, d: Any, width: int) -> None:
+    for x in range(width):
+        dst[d + _index(x)] = src[s + _index(x)]
 
 
 @_compiled()
-def _unfilter_paeth_pair(
-    first: U8Array, second: U8Array, above: U8Array, out_first: U8Array, out_second: U8Array, width: int
-) -> None:
-    """Two consecutive Paeth rows at once, the second one pixel behind the first."""
-    up = _wide(above[0])
-    left = (_wide(first[0]) + _paeth(0, up, 0)) & 255  # row 1, column 0
-    out_first[0] = left
-    corner = up
+def _unfilter_sub(src: U8Array, s: Any, dst: U8Array, d: Any, width: int) -> None:
+    """A Sub row. Label maps' rows are mostly zeros (the pixel repeats its left neighbour):
+    16 zeros at a time are found with one vectorized test and filled in."""
+    left = np.uint8(0)
+    whole = width - width % _RUN
+    for start in range(0, whole, _RUN):
+        first = _index(start)
+        nonzero = np.uint8(0)
+        for k in range(_RUN):
+            nonzero |= src[s + first + _index(k)]
+        if nonzero:
+            for k in range(_RUN):
+                left = np.uint8(src[s + first + _index(k)] + left)
+                dst[d + first + _index(k)] = left
+        else:
+            for k in range(_RUN):
+                dst[d + first + _index(k)] = left
+    for x in range(whole, width):
+        left = np.uint8(src[s + _index(x)] + left)
+        dst[d + _index(x)] = left
+
+
+_RUN = 16  # bytes of a Sub row tested at once for all zeros
+
+
+@_compiled()
+def _unfilter_up(src: U8Array, s: Any, up: U8Array, u: Any, dst: U8Array, d: Any, width: int) -> None:
+    for x in range(width):
+        dst[d + _index(x)] = np.uint8(src[s + _index(x)] + up[u + _index(x)])
+
+
+@_compiled()
+def _unfilter_average(src: U8Array, s: Any, up: U8Array, u: Any, dst: U8Array, d: Any, width: int) -> None:
+    left = 0
+    for x in range(width):
+        left = (_wide(src[s + _index(x)]) + ((left + _wide(up[u + _index(x)])) >> 1)) & 255
+        dst[d + _index(x)] = left
+
+
+@_compiled()
+def _unfilter_paeth(src: U8Array, s: Any, up: U8Array, u: Any, dst: U8Array, d: Any, width: int) -> None:
+    left = 0
+    corner = 0
+    for x in range(width):
+        above = _wide(up[u + _index(x)])
+        left = (_wide(src[s + _index(x)]) + _paeth(left, above, corner)) & 255
+        dst[d + _index(x)] = left
+        corner = above
+
+
+@_compiled()
+def _unfilter_paeth_pair(src: U8Array, s: Any, up: U8Array, u: Any, dst: U8Array, d: Any, width: int) -> None:
+    """Two consecutive Paeth rows at once, the second one pixel behind the first (its filtered
+    bytes start at ``s + width + 1``, its output at ``d + width``)."""
+    s2 = s + _index(width + 1)
+    d2 = d + _index(width)
+    above = _wide(up[u])
+    left = (_wide(src[s]) + _paeth(0, above, 0)) & 255  # row 1, column 0
+    dst[d] = left
+    corner = above
     left2 = 0
     corner2 = 0
     for x in range(1, width):
+        here = _index(x)
+        before = here - _ONE
         # row 2, column x - 1: its upper neighbour is row 1's column x - 1, still in ``left``
-        left2 = (_wide(second[x - 1]) + _paeth(left2, left, corner2)) & 255
-        out_second[x - 1] = left2
+        left2 = (_wide(src[s2 + before]) + _paeth(left2, left, corner2)) & 255
+        dst[d2 + before] = left2
         corner2 = left
-        up = _wide(above[x])
-        left = (_wide(first[x]) + _paeth(left, up, corner)) & 255
-        out_first[x] = left
-        corner = up
-    left2 = (_wide(second[width - 1]) + _paeth(left2, left, corner2)) & 255
-    out_second[width - 1] = left2
+        above = _wide(up[u + here])
+        left = (_wide(src[s + here]) + _paeth(left, above, corner)) & 255
+        dst[d + here] = left
+        corner = above
+    last = _index(width - 1)
+    left2 = (_wide(src[s2 + last]) + _paeth(left2, left, corner2)) & 255
+    dst[d2 + last] = left2
 
 
 @_compiled()
@@ -165,19 +203,36 @@ def unfilter_rows_into(rows: U8Array, out: U8Array) -> bool:
     width = rows.shape[1] - 1
     if out.shape[0] != height or out.shape[1] != width:
         return False
+    if width <= 0:
+        return True
+    src = rows.reshape(rows.size)
+    dst = out.reshape(out.size)
     zeros = np.zeros(width, np.uint8)
     r = 0
     while r < height:
         kind = _wide(rows[r, 0])
         if kind > 4:
             return False
-        above = out[r - 1] if r > 0 else zeros
-        if kind == 4 and r + 1 < height and rows[r + 1, 0] == 4:
-            _unfilter_paeth_pair(rows[r, 1:], rows[r + 1, 1:], above, out[r], out[r + 1], width)
-            r += 2
+        s = _index(r * (width + 1) + 1)
+        d = _index(r * width)
+        if r == 0:  # the row above the first is zeros
+            up, u = zeros, _index(0)
         else:
-            _unfilter_row(kind, rows[r, 1:], above, out[r], width)
+            up, u = dst, d - _index(width)
+        if kind == 0:
+            _unfilter_none(src, s, dst, d, width)
+        elif kind == 1:
+            _unfilter_sub(src, s, dst, d, width)
+        elif kind == 2:
+            _unfilter_up(src, s, up, u, dst, d, width)
+        elif kind == 3:
+            _unfilter_average(src, s, up, u, dst, d, width)
+        elif r + 1 < height and rows[r + 1, 0] == 4:
+            _unfilter_paeth_pair(src, s, up, u, dst, d, width)
             r += 1
+        else:
+            _unfilter_paeth(src, s, up, u, dst, d, width)
+        r += 1
     return True
 
 
