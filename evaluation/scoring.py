@@ -131,7 +131,7 @@ def _score_members(
     unions = np.zeros_like(intersections)
     histograms = np.zeros((0, 0, 0) if seg else (count, 2, 256), np.int64)
     ignore = -1 if spec.ignore_label is None else spec.ignore_label
-    scratch = np.empty(0, np.uint8)
+    scratch = np.empty(0, np.uint8)  # the prediction's pixels, then (tracks 1-2) the truth's
     with ArchiveReader(zip_path) as reader:
         for i, member in enumerate(members):
             image_id = member.image_id
@@ -141,15 +141,16 @@ def _score_members(
                 rows = _png_step(member, filtered_rows, data, header)
                 if kernels is not None and rows is not None:
                     height, width = header.height, header.width
-                    if scratch.size < height * width:
-                        scratch = np.empty(height * width, np.uint8)
-                    out = scratch[: height * width].reshape(height, width)
+                    pixels = height * width
+                    if scratch.size < 2 * pixels:
+                        scratch = np.empty(2 * pixels, np.uint8)
+                    out = scratch[:pixels].reshape(height, width)
                     filtered = np.frombuffer(rows, np.uint8).reshape(height, width + 1)
                     if seg is not None:
                         status = kernels.score_label_image(
                             filtered,
                             out,
-                            truth.labels(image_id).ravel(),
+                            truth.flat_labels(image_id, scratch[pixels:]),
                             classes,
                             ignore,
                             seg.pair_counts,
@@ -272,7 +273,7 @@ def _score_in_pool(
     truth.close()
     context = _pool_context()
     if context.get_start_method() == "fork":
-        accelerators.jit()  # import numba once here: the forked workers inherit it
+        accelerators.load_kernels()  # load numba and the kernels once here: the forked workers inherit them
     try:
         pool = context.Pool(workers, initializer=_start_worker, initargs=(spec, truth, zip_path, limits))
     except AssertionError:  # "daemonic processes are not allowed to have children"
