@@ -53,6 +53,8 @@ test-slow: $(STAMP) chromium
 		$(PY) -m pytest tests -m slow
 
 # Scoring speed and memory on full-size synthetic test splits (see README, Performance).
+# Scoring speed on realistic data made once by ../shared/bench/make_data.py (not in this repository;
+# BENCH_GENERATOR to point at it) into BENCH_DATA (default /var/tmp/lid-bench); see docs/operations.md.
 bench: $(STAMP)
 	$(PY) -m bench
 
