@@ -32,6 +32,7 @@ from evaluation.tracks import TrackSpec, track_spec
 from evaluation.unfilter import unfilter_rows
 
 _CHUNKS_PER_WORKER = 8
+_CURVE_BLOCK = 512  # track 3 images whose histograms are kept until their curves are made
 
 
 def score_archive(
@@ -129,12 +130,20 @@ def _score_members(
     # 256 columns: the compiled loops index by any byte value (the scored C are kept at the end)
     intersections = np.zeros((count, 256) if seg else (0, 0), np.int64)
     unions = np.zeros_like(intersections)
-    histograms = np.zeros((0, 0, 0) if seg else (count, 2, 256), np.int64)
+    # track 3: each image's two histograms, turned into curves a block of images at a time
+    histograms = np.zeros((0, 0, 0) if seg else (min(count, _CURVE_BLOCK), 2, 256), np.int64)
+    curves = np.zeros((0, 0) if seg else (count, 256), np.float64)
+    pixel_inter = np.zeros(256, np.int64)
+    pixel_union = np.zeros(256, np.int64)
     ignore = -1 if spec.ignore_label is None else spec.ignore_label
     scratch = np.empty(0, np.uint8)  # the prediction's pixels, then (tracks 1-2) the truth's
     with ArchiveReader(zip_path) as reader:
         for i, member in enumerate(members):
             image_id = member.image_id
+            slot = i % _CURVE_BLOCK
+            if seg is None:
+                histograms[slot] = 0
+            counted = False
             try:
                 data = reader.read(member)
                 header = _checked_header(data, member, truth.shape_of(image_id), limits)
@@ -160,21 +169,26 @@ def _score_members(
                         if status == kernels.LABEL_TOO_LARGE:
                             raise _out_of_range(member, out, spec)
                     else:
-                        status = kernels.score_map_image(filtered, out, truth.mask_bits(image_id), histograms[i])
-                    if status == kernels.SCORED:
-                        continue
-                    if status != kernels.BAD_FILTER:
+                        status = kernels.score_map_image(filtered, out, truth.mask_bits(image_id), histograms[slot])
+                    if status not in (kernels.SCORED, kernels.BAD_FILTER):
                         raise ValueError(f"unchecked input: the ground truth of {image_id} does not fit its prediction")
-                prediction = _png_step(member, _decoded, data, header, rows)
-                if seg is not None and int(prediction.max()) >= classes:
-                    raise _out_of_range(member, prediction, spec)
+                    counted = status == kernels.SCORED
+                if not counted:
+                    prediction = _png_step(member, _decoded, data, header, rows)
+                    if seg is not None and int(prediction.max()) >= classes:
+                        raise _out_of_range(member, prediction, spec)
             except SubmissionFormatError as error:
                 return first_index + i, error
-            if seg is not None:
+            if not counted and seg is not None:
                 labels, histogram = truth.labels_and_histogram(image_id)
                 intersections[i, :classes], unions[i, :classes] = seg.add(labels, histogram, prediction)
-            else:
-                histograms[i] = localization_histograms(truth.mask_bits(image_id), prediction, packed=True)
+            elif not counted:
+                histograms[slot] = localization_histograms(truth.mask_bits(image_id), prediction, packed=True)
+            if seg is None and (slot == _CURVE_BLOCK - 1 or i == count - 1):
+                inter, union = curve_counts(histograms[: slot + 1])
+                curves[i - slot : i + 1] = iou_curve(inter, union)
+                pixel_inter += inter.sum(axis=0, dtype=np.int64)
+                pixel_union += union.sum(axis=0, dtype=np.int64)
     if seg is not None:
         return ScoreResult(
             spec,
@@ -183,14 +197,7 @@ def _score_members(
             intersection=np.ascontiguousarray(intersections[:, :classes]),
             union=np.ascontiguousarray(unions[:, :classes]),
         )
-    inter, union = curve_counts(histograms)
-    return ScoreResult(
-        spec,
-        names,
-        curves=iou_curve(inter, union).reshape(count, 256),
-        pixel_intersection=inter.sum(axis=0, dtype=np.int64),
-        pixel_union=union.sum(axis=0, dtype=np.int64),
-    )
+    return ScoreResult(spec, names, curves=curves, pixel_intersection=pixel_inter, pixel_union=pixel_union)
 
 
 def _checked_header(data: bytes, member: ArchiveMember, shape: tuple[int, int], limits: ArchiveLimits) -> PngHeader:

@@ -25,6 +25,7 @@ from evaluation import (
     open_ground_truth,
     pack_ground_truth,
     score_archive,
+    scoring,
 )
 from evaluation.bootstrap import resample_weights
 from evaluation.synth import SyntheticSet
@@ -143,6 +144,19 @@ def test_opencv_written_predictions_score_identically_on_both_routes(
     assert compiled.metrics() == plain.metrics()
     for field in ("curves",) if made.track == 3 else ("confusion", "intersection", "union"):
         assert np.array_equal(getattr(compiled, field), getattr(plain, field)), field
+
+
+def test_track3_curves_made_in_blocks_are_those_of_one_block(
+    made: SyntheticSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # track 3 keeps per-image histograms for a block of images at a time (bounded memory)
+    whole = score_archive(made.track, store_of(made), made.pred_zip)  # type: ignore[arg-type]
+    monkeypatch.setattr(scoring, "_CURVE_BLOCK", 5)
+    blocks = score_archive(made.track, store_of(made), made.pred_zip)  # type: ignore[arg-type]
+    assert blocks.metrics() == whole.metrics()
+    fields = ("curves", "pixel_intersection", "pixel_union") if made.track == 3 else ("confusion", "union")
+    for field in fields:
+        assert np.array_equal(getattr(blocks, field), getattr(whole, field)), field
 
 
 def test_per_image_statistics_round_trip(made: SyntheticSet, tmp_path: Path) -> None:
