@@ -70,7 +70,8 @@ test-slow: $(STAMP) chromium
 	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
 		$(PY) -m pytest tests -m slow
 
-# Scoring speed and memory on full-size synthetic test splits (see docs/operations.md, Performance).
+# Scoring speed on realistic data made once by ../shared/bench/make_data.py (not in this repository;
+# BENCH_GENERATOR to point at it) into BENCH_DATA (default /var/tmp/lid-bench); see docs/operations.md.
 bench: $(STAMP)
 	$(PY) -m bench
 

@@ -1,7 +1,8 @@
 """Peak private memory (USS: Private_Clean + Private_Dirty) of a process and its descendants.
 
 Sampled every 50 ms by a separate process (``python -m bench.memory PID``), so the measured
-process stays single-threaded (``score_archive`` forks its workers only then).
+process stays single-threaded (``score_archive`` forks its workers only then). The bench samples
+the ``python -m evaluation score`` process it starts: its own memory and that of its workers.
 """
 
 from __future__ import annotations
@@ -59,10 +60,16 @@ def sample(root: int) -> None:
 
 
 class PrivateMemorySampler:
-    """Context manager; afterwards ``main_mib`` and ``worker_peak_mib`` hold the peaks."""
+    """Context manager sampling process ``root`` (default: this one) and its descendants.
+
+    Afterwards ``main_mib`` (``root``) and ``worker_peak_mib`` (the largest descendant) hold the peaks.
+    """
+
+    def __init__(self, root: int | None = None) -> None:
+        self.root = os.getpid() if root is None else root
 
     def __enter__(self) -> PrivateMemorySampler:
-        command = [sys.executable, "-m", "bench.memory", str(os.getpid())]
+        command = [sys.executable, "-m", "bench.memory", str(self.root)]
         self._process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1]
         )

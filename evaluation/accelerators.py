@@ -18,6 +18,7 @@ import functools
 import importlib
 import importlib.metadata
 import os
+import sys
 import warnings
 import zlib
 from collections.abc import Callable
@@ -90,11 +91,47 @@ def jit() -> Any:
     """
     if _numba_version() is None:
         return None
+    # numba's array functions look for scipy's BLAS when they load (on a kernel's first call); our
+    # loops use no linear algebra, and importing scipy, when installed, cost 0.3 s of CPU in every
+    # process. It is hidden while they load (numba's np.dot then needs scipy: we never call it).
+    hidden = "scipy.linalg.cython_blas" not in sys.modules
+    if hidden:
+        sys.modules["scipy.linalg.cython_blas"] = None  # type: ignore[assignment]
     try:
-        return importlib.import_module("evaluation.jit")
+        kernels = importlib.import_module("evaluation.jit")
+        importlib.import_module("numba.np.arraymath")
+        return kernels
     except Exception as error:  # numba cannot load (built for another numpy), or no cache folder is writable
         warnings.warn(f"scoring without numba's compiled loops: {error}", RuntimeWarning, stacklevel=2)
         return None
+    finally:
+        if hidden:
+            del sys.modules["scipy.linalg.cython_blas"]
+
+
+def load_kernels() -> None:
+    """Load the compiled kernels into this process (no-op without numba).
+
+    numba loads a kernel from its cache on the kernel's first call, and sets up its runtime then
+    (0.15 s of CPU, in every process). A process that forks workers calls this first, so that
+    they inherit the loaded code.
+
+    Examples
+    --------
+    >>> load_kernels()
+    """
+    import numpy as np
+
+    kernels = jit()
+    if kernels is None:
+        return
+    # the argument types of evaluation.scoring's calls (a store's mask bits are read-only bytes)
+    rows = np.frombuffer(bytearray(b"\x00\x01"), np.uint8).reshape(1, 2)
+    out = np.empty((1, 1), np.uint8)
+    per_image = np.zeros((1, 256), np.int64)
+    labels = np.ones(1, np.uint8)
+    kernels.score_label_image(rows, out, labels, 2, -1, np.zeros((256, 256), np.int64), per_image[0], per_image[0])
+    kernels.score_map_image(rows, out, np.frombuffer(b"\x80", np.uint8), np.zeros((1, 2, 256), np.int64)[0])
 
 
 def available() -> dict[str, str]:

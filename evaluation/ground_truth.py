@@ -113,6 +113,18 @@ class GroundTruth:
         """
         return self._labels(name)
 
+    def flat_labels(self, name: str, buffer: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        """:meth:`labels` as one row of pixels, read into ``buffer`` when the ground truth can
+        (a store can; ``buffer`` must then hold the image's pixels). Scoring reuses one buffer.
+
+        Examples
+        --------
+        >>> gt = open_ground_truth(_example_folder(), track=1)
+        >>> gt.flat_labels("a", np.empty(6, np.uint8)).tolist()
+        [0, 1, 1, 255, 2, 2]
+        """
+        return self._flat_labels(name, buffer)
+
     def mask_bits(self, name: str) -> npt.NDArray[np.uint8]:
         """Track 3: the object mask packed eight pixels a byte (``numpy.packbits`` of its rows).
 
@@ -165,6 +177,9 @@ class GroundTruth:
 
     def _mask_bits(self, name: str) -> npt.NDArray[np.uint8]:
         return np.packbits(self._labels(name).ravel() != 0)
+
+    def _flat_labels(self, name: str, buffer: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        return np.ascontiguousarray(self._labels(name)).reshape(-1)
 
     def _histogram(self, name: str) -> npt.NDArray[np.int64]:
         return self._labels_and_histogram(name)[1]
@@ -235,6 +250,21 @@ class PackedGroundTruth(GroundTruth):
         if len(data) != size:
             raise GroundTruthError(f"the ground-truth store {self.path} is truncated at image {name}")
         return np.frombuffer(data, dtype=np.uint8), height, width
+
+    def _flat_labels(self, name: str, buffer: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        if self.track == 3:
+            return super()._flat_labels(name, buffer)
+        i = self._position[name]
+        size = int(self._shapes[i, 0] * self._shapes[i, 1])
+        if buffer.size < size:
+            raise ValueError(f"a buffer of {buffer.size} bytes cannot hold the {size} pixels of {name}")
+        if self._descriptor < 0:
+            self._descriptor = os.open(os.path.join(self.path, LABELS_FILE), os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        out = buffer[:size]
+        read = os.preadv(self._descriptor, [out.data], int(self._offsets[i]))  # no new allocation per image
+        if read != size:
+            raise GroundTruthError(f"the ground-truth store {self.path} is truncated at image {name}")
+        return out
 
     def _labels(self, name: str) -> npt.NDArray[np.uint8]:
         flat, height, width = self._stored(name)

@@ -1,11 +1,11 @@
 """Per-image statistics, computed fast; :mod:`evaluation.metrics` holds the plain definitions.
 
-Tracks 1-2: predictions are mostly right, so only the pixels where prediction and truth differ
-are counted (one ``bincount`` over ``truth * C + prediction`` codes of those pixels); the
-ground truth's stored histogram gives the rest. Track 3: one ``bincount`` over
-``mask * 256 + map`` codes gives both threshold histograms. With numba installed, each counting
-is one compiled loop of :mod:`evaluation.jit` instead (same numbers, no temporary arrays). The
-tests check both routes against the definitions in :mod:`evaluation.metrics`.
+Tracks 1-2: with numba, :func:`evaluation.jit.count_label_runs` counts each run of equal
+(truth, prediction) pixel pairs once; without it, only the pixels where prediction and truth
+differ are counted (one ``bincount`` over ``truth * C + prediction`` codes of those pixels) and
+the ground truth's stored histogram gives the rest. Track 3: one compiled loop, or one
+``bincount`` over ``mask * 256 + map`` codes, gives both threshold histograms. The routes give
+the same numbers; the tests check both against the definitions in :mod:`evaluation.metrics`.
 """
 
 from __future__ import annotations
@@ -24,11 +24,19 @@ U8Array = npt.NDArray[np.uint8]
 class SegmentationAccumulator:
     """Adds images of a segmentation track into a dataset-level confusion matrix.
 
-    Per image only the scored pixels where prediction and truth differ are counted, by
-    :func:`evaluation.jit.count_misses` or, without numba, by one ``bincount`` of their
-    ``truth * C + prediction`` codes: that is the image's off-diagonal joint histogram, whose row
-    and column sums are the misses of each class; the truth's stored histogram gives the rest
+    With numba, :func:`evaluation.jit.count_label_runs` adds each run of equal (truth,
+    prediction) pairs to :attr:`counts` at once. Without it, only the scored pixels where
+    prediction and truth differ are counted, by one ``bincount`` of their ``truth * C +
+    prediction`` codes: that is the image's off-diagonal joint histogram, whose row and column
+    sums are the misses of each class; the truth's stored histogram gives the rest
     (``hits = truth count - row misses``).
+
+    Attributes
+    ----------
+    pair_counts : numpy.ndarray
+        ``(256, 256)`` int64: what the compiled loops counted, indexed by any two byte values
+        (so that no value can reach outside it); :meth:`confusion` keeps the ``C x C`` scored part.
+        The compiled per-image pipeline of :mod:`evaluation.scoring` adds to it directly.
 
     Examples
     --------
@@ -50,8 +58,8 @@ class SegmentationAccumulator:
         self._ignore_code = -1 if spec.ignore_label is None else spec.ignore_label
         if spec.ignore_label is not None and spec.ignore_label < size:
             self._valid_rows[spec.ignore_label] = False
-        self._misses = np.zeros((size, size), dtype=np.int64)
-        self._hits = np.zeros(size, dtype=np.int64)
+        self._counts = np.zeros((size, size), dtype=np.int64)
+        self.pair_counts = np.zeros((256, 256), dtype=np.int64)
 
     def add(self, ground_truth: U8Array, gt_histogram: IntArray, prediction: U8Array) -> tuple[IntArray, IntArray]:
         """Count one image; returns its per-class intersection and union (length C).
@@ -69,18 +77,16 @@ class SegmentationAccumulator:
         """
         gt_flat, pred_flat = ground_truth.ravel(), prediction.ravel()
         size = self.spec.num_classes
-        scored_truth = np.where(self._valid_rows, gt_histogram[:size], 0)
         kernels = accelerators.jit()
         if kernels is not None:
-            truth_misses = np.zeros(size, np.int64)
-            predicted_misses = np.zeros(size, np.int64)
-            if not kernels.count_misses(
-                gt_flat, pred_flat, self._ignore_code, self._misses, truth_misses, predicted_misses
+            intersection = np.zeros(256, np.int64)
+            union = np.zeros(256, np.int64)
+            if not kernels.count_label_runs(
+                gt_flat, pred_flat, self._ignore_code, self.pair_counts, intersection, union
             ):
-                raise ValueError(f"unchecked input: the images differ in size or hold a label >= {size}")
-            hits = scored_truth - truth_misses
-            self._hits += hits
-            return hits, scored_truth + predicted_misses
+                raise ValueError("unchecked input: the images differ in size")
+            return intersection[:size], union[:size]
+        scored_truth = np.where(self._valid_rows, gt_histogram[:size], 0)
         differ = gt_flat != pred_flat
         if self._ignore is not None:
             differ &= gt_flat != self._ignore  # ignored pixels are not scored, whatever was predicted
@@ -89,14 +95,20 @@ class SegmentationAccumulator:
         codes *= size  # C * C <= 40401 fits
         codes += pred_flat[wrong]
         misses = np.bincount(codes, minlength=size * size).reshape(size, size)
-        self._misses += misses
         hits = scored_truth - misses.sum(axis=1)
-        self._hits += hits
+        self._counts += misses
+        self._counts[np.diag_indices(size)] += hits
         # union = truth + predicted - hits, and predicted = hits + the column's misses
         return hits, scored_truth + misses.sum(axis=0)
 
     def confusion(self) -> IntArray:
         """The ``(C, C)`` confusion matrix of the images added so far.
+
+        Raises
+        ------
+        ValueError
+            If a truth label ``>= C`` other than the ignore value was counted (ground truth is
+            checked when it is packed: this is a bug, not a team's error).
 
         Examples
         --------
@@ -107,9 +119,13 @@ class SegmentationAccumulator:
         >>> acc.confusion()[3, 3:5].tolist()
         [1, 1]
         """
-        joint = self._misses.copy()
-        joint[np.diag_indices_from(joint)] += self._hits
-        return joint
+        size = self.spec.num_classes
+        pairs = self.pair_counts.copy()
+        if self._ignore is not None:
+            pairs[self._ignore] = 0  # ignored pixels are not scored
+        if pairs[size:].any() or pairs[:, size:].any():
+            raise ValueError(f"unchecked input: a label >= {size} was counted")
+        return self._counts + pairs[:size, :size]
 
 
 def localization_image(
@@ -135,17 +151,31 @@ def localization_image(
     >>> localization_image(bits, np.array([[5, 9]], np.uint8), packed=True)[0][6]
     np.float64(0.0)
     """
+    histograms = localization_histograms(mask, score_map, packed=packed)
+    intersection, union = curve_counts(histograms)
+    return iou_curve(intersection, union), intersection, union
+
+
+def localization_histograms(mask: U8Array, score_map: U8Array, *, packed: bool = False) -> IntArray:
+    """A track 3 image's ``(2, 256)`` histograms of score values: row 0 background, row 1 object.
+
+    Parameters are those of :func:`localization_image`.
+
+    Examples
+    --------
+    >>> counts = localization_histograms(np.array([[1, 0, 1]], np.uint8), np.array([[5, 9, 5]], np.uint8))
+    >>> int(counts[1, 5]), int(counts[0, 9]), int(counts.sum())
+    (2, 1, 3)
+    """
     kernels = accelerators.jit()
     if kernels is not None:
         bits = mask if packed else np.packbits(mask.ravel())
         histograms = np.zeros((2, 256), np.int64)
         if not kernels.count_localization(bits, score_map.ravel(), histograms):
             raise ValueError("the mask holds fewer pixels than the score map")
-    else:
-        flat_mask = np.unpackbits(mask, count=score_map.size) if packed else mask.ravel()
-        codes = flat_mask.astype(np.uint16)
-        codes <<= 8
-        codes |= score_map.ravel()
-        histograms = np.bincount(codes, minlength=512).reshape(2, 256)
-    intersection, union = curve_counts(histograms)
-    return iou_curve(intersection, union), intersection, union
+        return histograms
+    flat_mask = np.unpackbits(mask, count=score_map.size) if packed else mask.ravel()
+    codes = flat_mask.astype(np.uint16)
+    codes <<= 8
+    codes |= score_map.ravel()
+    return np.bincount(codes, minlength=512).reshape(2, 256)

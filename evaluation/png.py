@@ -253,13 +253,50 @@ def decode_png(data: bytes, max_pixels: int) -> npt.NDArray[np.uint8]:
     """
     header = read_png_header(data)
     check_label_header(header, max_pixels)
-    idat, has_palette = _image_data(data)
-    raw = _inflate(idat, _raw_size(header))  # also proves the image data is complete
-    if header.bit_depth == 8 and not header.interlaced and (has_palette or header.color_type == 0):
-        pixels = unfilter_rows(raw, header.height, header.width)
+    rows = filtered_rows(data, header)
+    if rows is not None:
+        pixels = unfilter_rows(rows, header.height, header.width)
         if pixels is not None:
             return pixels
     return decode_png_with_pillow(data, header)
+
+
+def filtered_rows(data: bytes, header: PngHeader) -> bytes | None:
+    """The inflated, still filtered rows of a label map whose header was checked.
+
+    Parameters
+    ----------
+    data : bytes
+        The PNG file's content.
+    header : PngHeader
+        Its header, accepted by :func:`check_label_header`.
+
+    Returns
+    -------
+    bytes or None
+        ``height`` rows of one filter-type byte and ``width`` bytes, for an 8-bit non-interlaced
+        gray or palette image (what the fast routes unfilter); None for any other (Pillow decodes
+        those).
+
+    Raises
+    ------
+    PngProblem
+        ``truncated_png`` or ``corrupt_png`` when the image data is incomplete or damaged.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> buf = io.BytesIO(); Image.new("L", (2, 1), 7).save(buf, format="PNG")
+    >>> rows = filtered_rows(buf.getvalue(), read_png_header(buf.getvalue()))
+    >>> len(rows), rows[0] <= 4  # one row: its filter type, then two filtered bytes
+    (3, True)
+    """
+    idat, has_palette = _image_data(data)
+    raw = _inflate(idat, _raw_size(header))  # also proves the image data is complete
+    if header.bit_depth == 8 and not header.interlaced and (has_palette or header.color_type == 0):
+        return raw
+    return None
 
 
 _ADAM7 = ((0, 0, 8, 8), (0, 4, 8, 8), (4, 0, 8, 4), (0, 2, 4, 4), (2, 0, 4, 2), (0, 1, 2, 2), (1, 0, 2, 1))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -15,14 +15,24 @@ from evaluation import accelerators
 from evaluation.archive import DEFAULT_LIMITS, ArchiveLimits, ArchiveMember, check_archive
 from evaluation.errors import GroundTruthError, SubmissionFormatError
 from evaluation.ground_truth import GroundTruth, open_ground_truth
-from evaluation.kernels import SegmentationAccumulator, localization_image
+from evaluation.kernels import SegmentationAccumulator, localization_histograms
 from evaluation.messages import out_of_range_message, png_problem_message, size_mismatch_message
-from evaluation.png import PngProblem, check_label_header, decode_png, read_png_header
+from evaluation.metrics import curve_counts, iou_curve
+from evaluation.png import (
+    PngHeader,
+    PngProblem,
+    check_label_header,
+    decode_png_with_pillow,
+    filtered_rows,
+    read_png_header,
+)
 from evaluation.reader import ArchiveReader
 from evaluation.result import ScoreResult
 from evaluation.tracks import TrackSpec, track_spec
+from evaluation.unfilter import unfilter_rows
 
 _CHUNKS_PER_WORKER = 8
+_CURVE_BLOCK = 512  # track 3 images whose histograms are kept until their curves are made
 
 
 def score_archive(
@@ -104,34 +114,93 @@ def _score_members(
     limits: ArchiveLimits,
     first_index: int,
 ) -> ScoreResult | tuple[int, SubmissionFormatError]:
-    """Score members in order; on the first bad one return (its index, the error)."""
+    """Score members in order; on the first bad one return (its index, the error).
+
+    This is the per-image pipeline (a shard of the submission is any list of members). With numba,
+    an 8-bit gray or palette PNG (what teams write) is unfiltered and counted by one compiled call
+    (:func:`evaluation.jit.score_label_image`, :func:`evaluation.jit.score_map_image`) into a
+    buffer reused from image to image; any other PNG is decoded by :func:`decode_png` and counted
+    by :mod:`evaluation.kernels`, as is every PNG without numba.
+    """
     names = [m.image_id for m in members]
-    seg = SegmentationAccumulator(spec) if spec.is_segmentation else None
     count = len(members)
-    # track 3 keeps per-image I(t), U(t) (exact Peak-Threshold ties, diagnosis): uint32 when they fit
+    kernels = accelerators.jit()
+    seg = SegmentationAccumulator(spec) if spec.is_segmentation else None
+    classes = spec.num_classes
+    # Tracks 1-2: 256 columns, as the compiled loops index by any byte value (the scored C are kept
+    # at the end). Track 3 keeps each image's I(t), U(t) (exact Peak-Threshold ties, the diagnosis):
+    # uint32 when they fit.
     compact = seg is None and limits.max_pixels < 2**32
-    intersections = np.zeros((count, spec.num_classes if seg else 256), np.uint32 if compact else np.int64)
+    intersections = np.zeros((count, 256), np.uint32 if compact else np.int64)
     unions = np.zeros_like(intersections)
+    # track 3: each image's two histograms, turned into curves a block of images at a time
+    histograms = np.zeros((0, 0, 0) if seg else (min(count, _CURVE_BLOCK), 2, 256), np.int64)
     curves = np.zeros((0, 0) if seg else (count, 256), np.float64)
     pixel_inter = np.zeros(256, np.int64)
     pixel_union = np.zeros(256, np.int64)
+    ignore = -1 if spec.ignore_label is None else spec.ignore_label
+    scratch = np.empty(0, np.uint8)  # the prediction's pixels, then (tracks 1-2) the truth's
     with ArchiveReader(zip_path) as reader:
         for i, member in enumerate(members):
+            image_id = member.image_id
+            slot = i % _CURVE_BLOCK
+            if seg is None:
+                histograms[slot] = 0
+            counted = False
             try:
-                prediction = _read_prediction(reader, member, truth.shape_of(member.image_id), spec, limits)
+                data = reader.read(member)
+                header = _checked_header(data, member, truth.shape_of(image_id), spec, limits)
+                rows = _png_step(member, spec, filtered_rows, data, header)
+                if kernels is not None and rows is not None:
+                    height, width = header.height, header.width
+                    pixels = height * width
+                    if scratch.size < 2 * pixels:
+                        scratch = np.empty(2 * pixels, np.uint8)
+                    out = scratch[:pixels].reshape(height, width)
+                    filtered = np.frombuffer(rows, np.uint8).reshape(height, width + 1)
+                    if seg is not None:
+                        status = kernels.score_label_image(
+                            filtered,
+                            out,
+                            truth.flat_labels(image_id, scratch[pixels:]),
+                            classes,
+                            ignore,
+                            seg.pair_counts,
+                            intersections[i],
+                            unions[i],
+                        )
+                        if status == kernels.LABEL_TOO_LARGE:
+                            raise _out_of_range(member, out, spec)
+                    else:
+                        status = kernels.score_map_image(filtered, out, truth.mask_bits(image_id), histograms[slot])
+                    if status not in (kernels.SCORED, kernels.BAD_FILTER):
+                        raise ValueError(f"unchecked input: the ground truth of {image_id} does not fit its prediction")
+                    counted = status == kernels.SCORED
+                if not counted:
+                    prediction = _png_step(member, spec, _decoded, data, header, rows)
+                    if seg is not None and int(prediction.max()) >= classes:
+                        raise _out_of_range(member, prediction, spec)
             except SubmissionFormatError as error:
                 return first_index + i, error
-            if seg is not None:
-                labels, histogram = truth.labels_and_histogram(member.image_id)
-                intersections[i], unions[i] = seg.add(labels, histogram, prediction)
-            else:
-                curve, inter, union = localization_image(truth.mask_bits(member.image_id), prediction, packed=True)
-                curves[i] = curve
-                intersections[i], unions[i] = inter, union
-                pixel_inter += inter
-                pixel_union += union
+            if not counted and seg is not None:
+                labels, histogram = truth.labels_and_histogram(image_id)
+                intersections[i, :classes], unions[i, :classes] = seg.add(labels, histogram, prediction)
+            elif not counted:
+                histograms[slot] = localization_histograms(truth.mask_bits(image_id), prediction, packed=True)
+            if seg is None and (slot == _CURVE_BLOCK - 1 or i == count - 1):
+                inter, union = curve_counts(histograms[: slot + 1])
+                curves[i - slot : i + 1] = iou_curve(inter, union)
+                intersections[i - slot : i + 1], unions[i - slot : i + 1] = inter, union
+                pixel_inter += inter.sum(axis=0, dtype=np.int64)
+                pixel_union += union.sum(axis=0, dtype=np.int64)
     if seg is not None:
-        return ScoreResult(spec, names, confusion=seg.confusion(), intersection=intersections, union=unions)
+        return ScoreResult(
+            spec,
+            names,
+            confusion=seg.confusion(),
+            intersection=np.ascontiguousarray(intersections[:, :classes]),
+            union=np.ascontiguousarray(unions[:, :classes]),
+        )
     return ScoreResult(
         spec,
         names,
@@ -143,28 +212,58 @@ def _score_members(
     )
 
 
-def _read_prediction(
-    reader: ArchiveReader, member: ArchiveMember, shape: tuple[int, int], spec: TrackSpec, limits: ArchiveLimits
-) -> npt.NDArray[np.uint8]:
-    data = reader.read(member)
+def _checked_header(
+    data: bytes, member: ArchiveMember, shape: tuple[int, int], spec: TrackSpec, limits: ArchiveLimits
+) -> PngHeader:
+    header = _png_step(member, spec, read_png_header, data)
+    _png_step(member, spec, check_label_header, header, limits.max_pixels)
+    if (header.height, header.width) != shape:
+        raise SubmissionFormatError(
+            "size_mismatch",
+            size_mismatch_message(member.name, (header.height, header.width), shape),
+            member=member.name,
+        )
+    return header
+
+
+def _decoded(data: bytes, header: PngHeader, rows: bytes | None) -> npt.NDArray[np.uint8]:
+    """The pixels of a PNG whose filtered rows (None: not an 8-bit gray or palette image) are known."""
+    if rows is not None:
+        pixels = unfilter_rows(rows, header.height, header.width)
+        if pixels is not None:
+            return pixels
+    return decode_png_with_pillow(data, header)
+
+
+_R = TypeVar("_R")
+
+
+def _png_step(member: ArchiveMember, spec: TrackSpec, step: Callable[..., _R], *args: Any) -> _R:
+    """Run a step of :mod:`evaluation.png`; a problem becomes the team's error message."""
     try:
-        header = read_png_header(data)
-        check_label_header(header, limits.max_pixels)
-        if (header.height, header.width) != shape:
-            raise SubmissionFormatError(
-                "size_mismatch",
-                size_mismatch_message(member.name, (header.height, header.width), shape),
-                member=member.name,
-            )
-        prediction = decode_png(data, limits.max_pixels)
+        return step(*args)
     except PngProblem as problem:
         raise SubmissionFormatError(
             problem.code, png_problem_message(member.name, problem, spec), member=member.name
         ) from None
+
+
+def _out_of_range(member: ArchiveMember, prediction: npt.NDArray[np.uint8], spec: TrackSpec) -> SubmissionFormatError:
+    return SubmissionFormatError(
+        "labels_out_of_range", out_of_range_message(member.name, prediction, spec), member=member.name
+    )
+
+
+def _read_prediction(
+    reader: ArchiveReader, member: ArchiveMember, shape: tuple[int, int], spec: TrackSpec, limits: ArchiveLimits
+) -> npt.NDArray[np.uint8]:
+    """One prediction read and checked exactly as the scoring loop does (``lid validate`` with a manifest)."""
+    data = reader.read(member)
+    header = _checked_header(data, member, shape, spec, limits)
+    rows = _png_step(member, spec, filtered_rows, data, header)
+    prediction = _png_step(member, spec, _decoded, data, header, rows)
     if spec.is_segmentation and int(prediction.max()) >= spec.num_classes:
-        raise SubmissionFormatError(
-            "labels_out_of_range", out_of_range_message(member.name, prediction, spec), member=member.name
-        )
+        raise _out_of_range(member, prediction, spec)
     return prediction
 
 
@@ -208,7 +307,7 @@ def _score_in_pool(
     truth.close()
     context = _pool_context()
     if context.get_start_method() == "fork":
-        accelerators.jit()  # import numba once here: the forked workers inherit it
+        accelerators.load_kernels()  # load numba and the kernels once here: the forked workers inherit them
     try:
         pool = context.Pool(workers, initializer=_start_worker, initargs=(spec, truth, zip_path, limits))
     except AssertionError:  # "daemonic processes are not allowed to have children"

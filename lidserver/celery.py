@@ -16,8 +16,9 @@ app.autodiscover_tasks()
 def load_scoring_kernels(**_: object) -> None:
     """Load numba's compiled scoring loops in the worker's main process, before it forks its pool.
 
-    Every pool process then inherits them, instead of importing numba on its first submission.
+    Every pool process then inherits them, instead of importing numba and loading the kernels from
+    numba's cache (0.6 s of CPU) on its first submission.
     """
     from evaluation import accelerators
 
-    accelerators.jit()
+    accelerators.load_kernels()

@@ -56,7 +56,12 @@ def test_warm_up_command_fills_the_cache_folder(tmp_path: Path) -> None:
     assert lines[0].startswith("Accelerators: ") and "numba " in lines[0]
     assert lines[1:] == [f"track {t}: scored with compiled loops" for t in (1, 2, 3)]
     cached = {path.name.split("-")[0] for path in cache.rglob("*.nbi")}
-    assert {"jit.unfilter_rows_into", "jit.count_misses", "jit.count_localization"} <= cached
+    assert {
+        "jit.score_label_image",
+        "jit.score_map_image",
+        "jit.unfilter_rows_into",
+        "jit.count_localization",
+    } <= cached
 
 
 def test_score_json(made: Path) -> None:

@@ -250,17 +250,25 @@ def test_compiled_loops_refuse_what_would_index_out_of_bounds() -> None:
     # the loops skip index checks for speed, so they test their inputs' sizes and values themselves
     kernels = accelerators.jit()
     assert kernels is not None
-    misses, by_truth, by_prediction = np.zeros((3, 3), np.int64), np.zeros(3, np.int64), np.zeros(3, np.int64)
+    pairs, inter, union = np.zeros((256, 256), np.int64), np.zeros(256, np.int64), np.zeros(256, np.int64)
     truth = np.array([0, 1, 2], np.uint8)
-    assert not kernels.count_misses(truth, np.array([0, 1, 3], np.uint8), 255, misses, by_truth, by_prediction)
-    assert not kernels.count_misses(truth, np.array([0, 1], np.uint8), 255, misses, by_truth, by_prediction)
-    assert not kernels.count_misses(np.array([9, 1, 2], np.uint8), truth, 255, misses, by_truth, by_prediction)
-    assert kernels.count_misses(np.array([255, 1, 2], np.uint8), truth, 255, misses, by_truth, by_prediction)
+    assert not kernels.count_label_runs(truth, np.array([0, 1], np.uint8), 255, pairs, inter, union)
+    assert not kernels.count_label_runs(truth, truth, 255, pairs[:201, :201], inter, union)  # not 256 x 256
+    assert not kernels.count_label_runs(truth, truth, 255, pairs, inter[:201], union)
+    assert not (pairs.any() or inter.any() or union.any())
+    rows, out = np.array([[0, 1, 250]], np.uint8), np.empty((1, 2), np.uint8)
+    assert kernels.score_label_image(rows, out, truth[:2], 201, 255, pairs, inter, union) == kernels.LABEL_TOO_LARGE
+    assert out.tolist() == [[1, 250]] and not pairs.any()
+    assert kernels.score_label_image(rows, out, truth, 256, 255, pairs, inter, union) == kernels.BAD_INPUT
+    assert kernels.score_label_image(
+        np.array([[9, 1, 1]], np.uint8), out, truth[:2], 201, 255, pairs, inter, union
+    ) == (kernels.BAD_FILTER)
+    assert not (pairs.any() or inter.any() or union.any())
     counts = np.zeros((2, 256), np.int64)
     assert not kernels.count_localization(np.zeros(1, np.uint8), np.zeros(9, np.uint8), counts)
     assert not counts.any()
     assert not kernels.unfilter_rows_into(np.zeros((2, 5), np.uint8), np.empty((2, 3), np.uint8))
+    accumulator = SegmentationAccumulator(TRACKS[1])
+    accumulator.add(np.array([[0, 250]], np.uint8), np.zeros(256, np.int64), np.array([[0, 1]], np.uint8))
     with pytest.raises(ValueError, match="label >= 201"):
-        SegmentationAccumulator(TRACKS[1]).add(
-            np.array([[0, 1]], np.uint8), np.zeros(256, np.int64), np.array([[0, 250]], np.uint8)
-        )
+        accumulator.confusion()

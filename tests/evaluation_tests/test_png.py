@@ -121,3 +121,44 @@ def test_a_bad_filter_type_is_corrupt() -> None:
 def test_header_is_read_without_decoding() -> None:
     header = read_png_header(png_bytes(np.zeros((1, 1), np.uint8), width=20000, height=20000))
     assert (header.width, header.height, header.pixels) == (20000, 20000, 400_000_000)
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    height=st.integers(1, 9),
+    width=st.integers(1, 70),
+    kinds=st.lists(st.integers(0, 4), min_size=1, max_size=5),
+)
+def test_compiled_rows_on_label_maps_with_long_runs(seed: int, height: int, width: int, kinds: list[int]) -> None:
+    # Regions of one label: Sub rows are then mostly zeros, which the compiled loop fills 16 at a time
+    rng = np.random.default_rng(seed)
+    edges = np.sort(rng.integers(0, width + 1, 3))
+    pixels = np.zeros((height, width), np.uint8)
+    for row in range(height):
+        pixels[row] = np.repeat(rng.integers(0, 256, 4).astype(np.uint8), np.diff([0, *edges, width]))
+    assert accelerators.jit() is not None
+    data = png_bytes(pixels, kinds=kinds)
+    assert np.array_equal(decode_png(data, LIMIT), pixels)
+
+
+def test_compiled_paeth_predictor_is_the_spec_for_every_input() -> None:
+    # the compiled loops use stb_image's branch-free form of the predictor: check all 256^3 inputs
+    numba = pytest.importorskip("numba")
+    kernels = accelerators.jit()
+    assert kernels is not None
+
+    @numba.njit
+    def table() -> np.ndarray:
+        out = np.empty((256, 256, 256), np.uint8)
+        for a in range(256):
+            for b in range(256):
+                for c in range(256):
+                    out[a, b, c] = kernels._paeth(np.int64(a), np.int64(b), np.int64(c))
+        return out
+
+    a, b, c = (v.astype(np.int64) for v in np.meshgrid(*[np.arange(256)] * 3, indexing="ij", sparse=True))
+    p = a + b - c
+    to_a, to_b, to_c = np.abs(p - a), np.abs(p - b), np.abs(p - c)
+    spec = np.where((to_a <= to_b) & (to_a <= to_c), a, np.where(to_b <= to_c, b, c))
+    assert np.array_equal(table(), spec)

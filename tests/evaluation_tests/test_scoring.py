@@ -25,6 +25,7 @@ from evaluation import (
     open_ground_truth,
     pack_ground_truth,
     score_archive,
+    scoring,
 )
 from evaluation.bootstrap import resample_weights
 from evaluation.synth import SyntheticSet
@@ -121,6 +122,41 @@ def test_palette_and_gray_pngs_score_identically(made: SyntheticSet, tmp_path: P
     gray = score_archive(made.track, store_of(made), made.pred_zip)  # type: ignore[arg-type]
     palette = score_archive(made.track, store_of(made), palette_zip)
     assert gray.metrics() == palette.metrics()
+
+
+def test_opencv_written_predictions_score_identically_on_both_routes(
+    made: SyntheticSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # OpenCV's imencode (what many teams use) writes Sub-filtered rows: the compiled per-PNG call
+    # unfilters and counts them; the numpy route (libspng, bincount) must give the same numbers
+    cv2 = pytest.importorskip("cv2")
+    opencv_zip = tmp_path / "opencv.zip"
+    with zipfile.ZipFile(made.pred_zip) as source, zipfile.ZipFile(opencv_zip, "w", zipfile.ZIP_DEFLATED) as target:  # type: ignore[arg-type]
+        for name in source.namelist():
+            labels = np.asarray(Image.open(io.BytesIO(source.read(name))))
+            ok, encoded = cv2.imencode(".png", labels)
+            assert ok
+            target.writestr(name, encoded.tobytes())
+    compiled = score_archive(made.track, store_of(made), opencv_zip)
+    assert compiled.metrics() == score_archive(made.track, store_of(made), made.pred_zip).metrics()  # type: ignore[arg-type]
+    monkeypatch.setattr(accelerators, "jit", lambda: None)
+    plain = score_archive(made.track, store_of(made), opencv_zip)
+    assert compiled.metrics() == plain.metrics()
+    for field in ("curves",) if made.track == 3 else ("confusion", "intersection", "union"):
+        assert np.array_equal(getattr(compiled, field), getattr(plain, field)), field
+
+
+def test_track3_curves_made_in_blocks_are_those_of_one_block(
+    made: SyntheticSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # track 3 keeps per-image histograms for a block of images at a time (bounded memory)
+    whole = score_archive(made.track, store_of(made), made.pred_zip)  # type: ignore[arg-type]
+    monkeypatch.setattr(scoring, "_CURVE_BLOCK", 5)
+    blocks = score_archive(made.track, store_of(made), made.pred_zip)  # type: ignore[arg-type]
+    assert blocks.metrics() == whole.metrics()
+    fields = ("curves", "pixel_intersection", "pixel_union") if made.track == 3 else ("confusion", "union")
+    for field in fields:
+        assert np.array_equal(getattr(blocks, field), getattr(whole, field)), field
 
 
 def test_per_image_statistics_round_trip(made: SyntheticSet, tmp_path: Path) -> None:
