@@ -20,6 +20,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 
 import evaluation
+from submissions.storage import archive_local_copy
 
 # The core's errors, re-exported so callers catch them without importing the core themselves.
 SubmissionFormatError = evaluation.SubmissionFormatError
@@ -92,9 +93,8 @@ def submission_evaluate(*, submission: Any, stats_name: str) -> Evaluation:
     track = submission.phase.track
     ground_truth = evaluation.open_ground_truth(ground_truth_store(submission.phase))
     try:
-        result = evaluation.score_archive(
-            track.number, ground_truth, submission.archive.path, workers=1, limits=archive_limits()
-        )
+        with archive_local_copy(submission.archive) as archive:
+            result = evaluation.score_archive(track.number, ground_truth, archive, workers=1, limits=archive_limits())
         checksum = getattr(ground_truth, "checksum", "") or ""
     finally:
         ground_truth.close()
