@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
 S3_BACKEND = "storages.backends.s3.S3Storage"
 GROUND_TRUTH_STORAGE = "ground_truth"
 
@@ -58,16 +60,24 @@ def storages_for(env: Any, *, staticfiles_backend: str) -> dict[str, Any]:
         "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
         "region": env("S3_REGION", default=None),
     }
-    storages["default"] = {
-        "BACKEND": S3_BACKEND,
-        "OPTIONS": s3_options(bucket=bucket, prefix=env("S3_MEDIA_PREFIX", default="media"), **common),
-    }
+    media_prefix = env("S3_MEDIA_PREFIX", default="media").strip("/")
+    truth_bucket = env("S3_GROUND_TRUTH_BUCKET", default="") or bucket
+    truth_prefix = env("S3_GROUND_TRUTH_PREFIX", default="ground-truth").strip("/")
+    if truth_bucket == bucket and _overlap(media_prefix, truth_prefix):
+        raise ImproperlyConfigured(
+            f"S3_GROUND_TRUTH_PREFIX ({truth_prefix!r}) and S3_MEDIA_PREFIX ({media_prefix!r}) overlap in the bucket "
+            f"{bucket!r}; ground truth must never sit with uploaded files. Give them separate, non-nested prefixes "
+            "(or set S3_GROUND_TRUTH_BUCKET)."
+        )
+    storages["default"] = {"BACKEND": S3_BACKEND, "OPTIONS": s3_options(bucket=bucket, prefix=media_prefix, **common)}
     storages[GROUND_TRUTH_STORAGE] = {
         "BACKEND": S3_BACKEND,
-        "OPTIONS": s3_options(
-            bucket=env("S3_GROUND_TRUTH_BUCKET", default=bucket),
-            prefix=env("S3_GROUND_TRUTH_PREFIX", default="ground-truth"),
-            **common,
-        ),
+        "OPTIONS": s3_options(bucket=truth_bucket, prefix=truth_prefix, **common),
     }
     return storages
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Whether one prefix contains the other (an empty prefix is the whole bucket)."""
+    a, b = f"{a}/" if a else "", f"{b}/" if b else ""
+    return a.startswith(b) or b.startswith(a)
