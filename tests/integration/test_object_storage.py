@@ -91,17 +91,22 @@ def files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
-def test_upload_to_score_through_s3_with_two_workers_that_share_no_folder(
-    s3_server: str, celery_worker_factory: Any, settings: Any, tmp_path: Path, monkeypatch: Any
-) -> None:
+@pytest.fixture
+def s3_settings(s3_server: str, settings: Any) -> Any:
+    """This process (the web) on the S3 server: what lidserver.object_storage builds from S3_BUCKET & co."""
     common = {"endpoint_url": s3_server, "access_key": KEYS["AWS_ACCESS_KEY_ID"],
               "secret_key": KEYS["AWS_SECRET_ACCESS_KEY"], "region": KEYS["S3_REGION"]}  # fmt: skip
-    # The web's settings are what lidserver.object_storage builds from S3_BUCKET & co (the workers get those).
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": S3_BACKEND, "OPTIONS": s3_options(bucket=BUCKET, prefix="media", **common)},
         GROUND_TRUTH_STORAGE: {"BACKEND": S3_BACKEND, "OPTIONS": s3_options(bucket=BUCKET, prefix="ground-truth", **common)},
     }  # fmt: skip
+    return settings
+
+
+def test_upload_to_score_through_s3_with_two_workers_that_share_no_folder(
+    s3_server: str, s3_settings: Any, celery_worker_factory: Any, settings: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
     settings.GROUND_TRUTH_CACHE = tmp_path / "web-cache"
 
     # The organizer loads the ground truth: packed here, published to S3; the local copy is then removed.
@@ -218,3 +223,40 @@ def test_upload_to_score_through_s3_with_two_workers_that_share_no_folder(
     for home in (tmp_path / "a", tmp_path / "b"):
         assert files(home / "media") == [] and files(home / "ground_truth") == [] and files(home / "tmp") == []
     assert files(Path(settings.MEDIA_ROOT)) == [] and not Path(settings.GROUND_TRUTH_CACHE).exists()
+
+
+def test_verification_code_is_stored_in_s3_and_downloaded_through_the_view(
+    s3_server: str, s3_settings: Any, client: Any, settings: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests.verification_tests.helpers import board_with_teams, closed_test_phase, verifier_user
+    from verification.services import verification_request_top_teams
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    phase = closed_test_phase()
+    teams = board_with_teams(phase, [0.9, 0.8])
+    verification_request_top_teams(phase=phase)
+    request = phase.verification_requests.get(team=teams[0])
+    payloads = []
+    for n in range(2):  # a second upload replaces the first, whose object is deleted
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("infer.py", f"print({n})\n")
+        payloads.append(buffer.getvalue())
+        client.force_login(teams[0].captain)
+        form = {
+            "archive": SimpleUploadedFile("code.zip", payloads[-1]),
+            "declared_parameters": "1000",
+            "instructions": "run",
+        }
+        assert client.post(reverse("verification:upload", args=[request.pk]), form).status_code == 302
+    request.refresh_from_db()
+    assert keys(s3_server, "media/verification/") == ["media/" + request.code_archive.name]
+    assert files(Path(settings.MEDIA_ROOT)) == []
+    client.force_login(verifier_user())
+    download = client.get(reverse("verification:download", args=[request.pk]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == payloads[-1]
+    assert download["Content-Disposition"] == 'attachment; filename="code.zip"'
