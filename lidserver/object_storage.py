@@ -40,6 +40,7 @@ def s3_options(
         "querystring_auth": True,  # any URL would be signed and expire
         "querystring_expire": 300,
         "file_overwrite": False,  # like the filesystem: a taken name gets a suffix
+        "max_memory_size": 2 * 2**20,  # a file read whole (a download) spools to disk past 2 MiB
         "addressing_style": "path",  # MinIO and moto without wildcard DNS
         "signature_version": "s3v4",
     }

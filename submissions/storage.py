@@ -111,17 +111,26 @@ def archive_local_copy(field: FieldFile) -> Iterator[str]:
     leaving, whatever happens.
     """
     limit = settings.MAX_UPLOAD_BYTES
+    too_large = StoredArchiveTooLarge(
+        f"The stored archive {field.name} is larger than MAX_UPLOAD_BYTES ({limit} bytes)."
+    )
     fd, local = tempfile.mkstemp(suffix=".zip", prefix="lid-archive-", dir=settings.FILE_UPLOAD_TEMP_DIR)
     try:
         with os.fdopen(fd, "wb") as out, field.storage.open(field.name, "rb") as source:
-            size = 0
-            while chunk := source.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise StoredArchiveTooLarge(
-                        f"The stored archive {field.name} is larger than MAX_UPLOAD_BYTES ({limit} bytes)."
-                    )
-                out.write(chunk)
+            if source.size is not None and source.size > limit:  # known before any byte is fetched
+                raise too_large
+            s3_object = getattr(source, "obj", None)  # django-storages' S3File: straight to our file
+            if s3_object is not None:
+                s3_object.download_fileobj(out)
+                if out.tell() > limit:
+                    raise too_large
+            else:
+                size = 0
+                while chunk := source.read(CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise too_large
+                    out.write(chunk)
         yield local
     finally:
         os.unlink(local)

@@ -260,3 +260,27 @@ def test_verification_code_is_stored_in_s3_and_downloaded_through_the_view(
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == payloads[-1]
     assert download["Content-Disposition"] == 'attachment; filename="code.zip"'
+
+
+def test_a_worker_copies_an_archive_from_s3_to_a_bounded_temporary_file(
+    s3_server: str, s3_settings: Any, settings: Any, tmp_path: Path
+) -> None:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from submissions.storage import StoredArchiveTooLarge, archive_local_copy
+
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "tmp")
+    os.mkdir(settings.FILE_UPLOAD_TEMP_DIR)
+    content = os.urandom(3 * 2**20 + 5)  # more than one 1 MiB chunk and more than the spool limit
+    sub = Submission()
+    sub.archive.name = default_storage.save("submissions/x/archive.zip", ContentFile(content))
+    assert keys(s3_server, "media/") == ["media/submissions/x/archive.zip"]
+    with archive_local_copy(sub.archive) as local:
+        assert Path(local).read_bytes() == content
+    assert os.listdir(settings.FILE_UPLOAD_TEMP_DIR) == []
+    settings.MAX_UPLOAD_BYTES = len(content) - 1
+    with pytest.raises(StoredArchiveTooLarge, match="larger than MAX_UPLOAD_BYTES"):
+        with archive_local_copy(sub.archive):
+            pass
+    assert os.listdir(settings.FILE_UPLOAD_TEMP_DIR) == []

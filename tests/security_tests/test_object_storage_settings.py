@@ -38,7 +38,7 @@ def test_a_bucket_gives_private_s3_storages_for_uploads_and_ground_truth(monkeyp
     )  # fmt: skip
     common = {
         "endpoint_url": "http://minio:9000", "access_key": "k", "secret_key": "s", "region_name": "eu-west-1",
-        "default_acl": None, "querystring_auth": True, "querystring_expire": 300, "file_overwrite": False,
+        "default_acl": None, "querystring_auth": True, "querystring_expire": 300, "file_overwrite": False, "max_memory_size": 2 * 2**20,
         "addressing_style": "path", "signature_version": "s3v4",
     }  # fmt: skip
     assert got == {
