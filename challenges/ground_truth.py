@@ -2,7 +2,9 @@
 
 Ground truth lives under ``settings.GROUND_TRUTH_ROOT`` only (never under MEDIA_ROOT, which holds
 what teams upload), packed by :func:`evaluation.pack_ground_truth` into
-``<challenge slug>/track<N>/<split>/``. A new store is packed next to the old one and swapped in
+``<challenge slug>/track<N>/<split>/``; with object storage configured it is also published to the
+private ground-truth bucket/prefix, from where the workers fetch it (``challenges.ground_truth_remote``).
+A new store is packed next to the old one and swapped in
 only once it is complete, so a failed load leaves the previous ground truth untouched.
 """
 
@@ -21,6 +23,7 @@ from django.utils import timezone
 
 from audit.models import AuditLogEntry
 from audit.services import audit_record
+from challenges.ground_truth_remote import ground_truth_publish, remote_enabled
 from challenges.models import GroundTruthNames, Phase
 from lidserver.errors import ApplicationError
 
@@ -78,6 +81,8 @@ def ground_truth_load(*, phase: Phase, source: Path, actor: Any = None) -> Groun
         if info.image_count != phase.image_count:
             raise ApplicationError("ground_truth_count", _count_message(phase, info.image_count, names, old_names))
         manifest = manifest_of(evaluation.open_ground_truth(staging))  # ids and sizes: the public manifest
+        if remote_enabled():  # object storage: the workers fetch it from there (challenges.ground_truth_remote)
+            ground_truth_publish(store=staging, relative=relative, checksum=info.checksum)
         _swap_in(staging, final)
     changed = len(set(names) ^ set(old_names)) if old_names is not None else 0
     return _record(phase, relative, info, manifest, actor, replaced=old_names is not None, names_changed=changed)

@@ -69,7 +69,8 @@ ERROR_CODES: dict[str, str] = {
     "ground_truth_missing": "the ground truth to load does not exist, or a phase has none loaded",
     "ground_truth_invalid": "the scoring core refused the ground truth's PNGs",
     "ground_truth_count": "the ground truth's image count differs from the phase's",
-    "ground_truth_under_media_root": "GROUND_TRUTH_ROOT lies inside MEDIA_ROOT",
+    "ground_truth_under_media_root": "GROUND_TRUTH_ROOT (or GROUND_TRUTH_CACHE) lies inside MEDIA_ROOT",
+    "ground_truth_publish_failed": "the packed ground truth could not be copied to object storage",
     # Re-scoring (organizers)
     "rescore_nothing": "none of the submissions chosen is scored",
     "rescore_not_ready": "only a ready preview can be published",

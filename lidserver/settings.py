@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 
+from lidserver.object_storage import storages_for
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -108,22 +110,24 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Files served at the site root by whitenoise (the favicon browsers ask for at /favicon.ico).
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
-    },
-}
+# Local files by default; S3/MinIO when S3_BUCKET is set (lidserver/object_storage.py,
+# docs/operations.md "Object storage").
+STORAGES = storages_for(
+    env,
+    staticfiles_backend=(
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    ),
+)
 
 # Uploaded archives and code live under MEDIA_ROOT; nothing there is served by URL: every
 # download goes through a view that checks who asks. Ground truth lives elsewhere, never here.
 MEDIA_ROOT = Path(env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media/"
 GROUND_TRUTH_ROOT = Path(env.path("GROUND_TRUTH_ROOT", default=BASE_DIR / "var" / "ground_truth"))
+# With object storage, each worker keeps the stores it fetched here, one folder per checksum.
+GROUND_TRUTH_CACHE = Path(env.path("GROUND_TRUTH_CACHE", default=BASE_DIR / "var" / "ground_truth_cache"))
 
 # Uploads stream to a temporary file past this size (never held whole in memory).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20

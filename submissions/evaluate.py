@@ -20,6 +20,8 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 
 import evaluation
+from challenges.ground_truth_remote import GroundTruthNotPublished, ground_truth_cached, remote_enabled
+from submissions.storage import archive_local_copy
 
 # The core's errors, re-exported so callers catch them without importing the core themselves.
 SubmissionFormatError = evaluation.SubmissionFormatError
@@ -73,9 +75,18 @@ def archive_check(*, path: str, expected_names: Any) -> evaluation.SubmissionFor
 
 
 def ground_truth_store(phase: Any) -> Path:
-    """Where the phase's packed ground truth lives (only scoring workers read it)."""
+    """Where the phase's packed ground truth lives (only scoring workers read it).
+
+    With object storage, the worker's verified local copy (fetched into GROUND_TRUTH_CACHE when
+    missing or damaged); otherwise the store in GROUND_TRUTH_ROOT.
+    """
     if not phase.ground_truth_path:
         raise GroundTruthMissing(f"Phase {phase} has no ground truth loaded; load it, then re-score.")
+    if remote_enabled():
+        try:
+            return ground_truth_cached(relative=phase.ground_truth_path, checksum=phase.ground_truth_checksum)
+        except GroundTruthNotPublished as error:
+            raise GroundTruthMissing(str(error)) from error
     path = Path(settings.GROUND_TRUTH_ROOT) / phase.ground_truth_path
     if not path.exists():
         raise GroundTruthMissing(f"The ground truth store {path} of phase {phase} does not exist.")
@@ -92,9 +103,8 @@ def submission_evaluate(*, submission: Any, stats_name: str) -> Evaluation:
     track = submission.phase.track
     ground_truth = evaluation.open_ground_truth(ground_truth_store(submission.phase))
     try:
-        result = evaluation.score_archive(
-            track.number, ground_truth, submission.archive.path, workers=1, limits=archive_limits()
-        )
+        with archive_local_copy(submission.archive) as archive:
+            result = evaluation.score_archive(track.number, ground_truth, archive, workers=1, limits=archive_limits())
         checksum = getattr(ground_truth, "checksum", "") or ""
     finally:
         ground_truth.close()

@@ -1,7 +1,10 @@
-"""Files of submissions: staging an upload on disk, storing it under MEDIA_ROOT, removing it.
+"""Files of submissions: staging an upload on disk, storing it, fetching it back, removing it.
 
 An upload is never read whole into memory: Django streams anything over 2 MiB to a temporary
 file, and smaller uploads are copied to one here, in chunks, while the SHA-256 is computed.
+Archives are kept in the default storage (MEDIA_ROOT, or a private S3 bucket: see
+``lidserver.object_storage``); nothing uses a stored file's ``.path``: a worker streams the archive
+to a local temporary file (:func:`archive_local_copy`) and removes it afterwards.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models.fields.files import FieldFile
 
 from lidserver.errors import ApplicationError
 from submissions.models import Submission, submission_archive_path
@@ -83,7 +87,7 @@ def stage_upload(upload: UploadedFile) -> Iterator[StagedUpload]:
 
 
 def archive_store(staged: StagedUpload, instance: Submission) -> str:
-    """Store the archive under MEDIA_ROOT at a path that never contains the team's file name."""
+    """Store the archive in the default storage at a path that never contains the team's file name."""
     name = submission_archive_path(instance, staged.upload.name or "archive.zip")
     stored = None
     try:
@@ -93,6 +97,43 @@ def archive_store(staged: StagedUpload, instance: Submission) -> str:
         archive_delete(stored or name)  # a half-written file must not stay behind
         raise
     return stored
+
+
+class StoredArchiveTooLarge(Exception):
+    """A stored archive is larger than MAX_UPLOAD_BYTES (it cannot have come through the upload)."""
+
+
+@contextmanager
+def archive_local_copy(field: FieldFile) -> Iterator[str]:
+    """A local temporary copy of a stored file, streamed in chunks and at most MAX_UPLOAD_BYTES.
+
+    The copy lives in FILE_UPLOAD_TEMP_DIR (or the system's temporary folder) and is removed on
+    leaving, whatever happens.
+    """
+    limit = settings.MAX_UPLOAD_BYTES
+    too_large = StoredArchiveTooLarge(
+        f"The stored archive {field.name} is larger than MAX_UPLOAD_BYTES ({limit} bytes)."
+    )
+    fd, local = tempfile.mkstemp(suffix=".zip", prefix="lid-archive-", dir=settings.FILE_UPLOAD_TEMP_DIR)
+    try:
+        with os.fdopen(fd, "wb") as out, field.storage.open(field.name, "rb") as source:
+            if source.size is not None and source.size > limit:  # known before any byte is fetched
+                raise too_large
+            s3_object = getattr(source, "obj", None)  # django-storages' S3File: straight to our file
+            if s3_object is not None:
+                s3_object.download_fileobj(out)
+                if out.tell() > limit:
+                    raise too_large
+            else:
+                size = 0
+                while chunk := source.read(CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise too_large
+                    out.write(chunk)
+        yield local
+    finally:
+        os.unlink(local)
 
 
 def archive_delete(name: str | None) -> None:

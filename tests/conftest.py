@@ -17,6 +17,7 @@ def _media_and_ground_truth_in_tmp(settings, tmp_path):  # type: ignore[no-untyp
     """Every test writes uploads and ground truth into its own temporary folders."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.GROUND_TRUTH_ROOT = tmp_path / "ground_truth"
+    settings.GROUND_TRUTH_CACHE = tmp_path / "ground_truth_cache"
     settings.MEDIA_ROOT.mkdir()
     settings.GROUND_TRUTH_ROOT.mkdir()
 

@@ -131,8 +131,8 @@ def worker_env(settings: Any, **extra: str) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
         PYTHON=sys.executable,
         WORKER_CONCURRENCY="1",
-        **extra,
     )
+    env.update(extra)  # may replace any of the above (e.g. a worker's own MEDIA_ROOT)
     return env
 
 
