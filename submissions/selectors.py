@@ -119,13 +119,46 @@ def representative_ids(submissions: Iterable[Submission]) -> set[int]:
     return {c.id for p, cands in candidates.items() for c in ranking.representatives(cands, chosen.get(p, {}))}
 
 
+QUEUE_PRIORITY_STEPS = 10  # Celery message priorities 0 (first) .. 9 on Redis (settings: priority_steps)
+
+
+def team_queue_priority(*, submission: Submission) -> int:
+    """The fair-queue priority of a submission about to be sent to the broker: how many of its
+    team's earlier submissions are still queued or running (0 is served first, capped at 9). At the
+    deadline rush a team's first submission thus goes before another team's second to fifth."""
+    waiting = Submission.objects.filter(
+        team_id=submission.team_id, status__in=[Status.QUEUED, Status.RUNNING], pk__lt=submission.pk
+    ).count()
+    return min(waiting, QUEUE_PRIORITY_STEPS - 1)
+
+
+def submission_queue_position(*, submission: Submission) -> int | None:
+    """1 for the next queued submission to be scored, None unless it is queued. The broker serves a
+    lower ``queue_priority`` first (``team_queue_priority``), then the earlier ``queued_at`` (the
+    order within one Redis priority list), so the position counts the queued submissions before it
+    by (queue_priority, queued_at, id)."""
+    if submission.status != Status.QUEUED or submission.queued_at is None:
+        return None
+    p, t = submission.queue_priority, submission.queued_at
+    ahead = Submission.objects.filter(status=Status.QUEUED, queued_at__isnull=False).filter(
+        Q(queue_priority__lt=p)
+        | Q(queue_priority=p, queued_at__lt=t)
+        | Q(queue_priority=p, queued_at=t, pk__lt=submission.pk)
+    )
+    return ahead.count() + 1
+
+
 def submissions_stuck(*, now: dt.datetime | None = None) -> QuerySet[Submission]:
-    """Submissions waiting longer than SCORING_STUCK_AFTER in uploaded, queued or running (a broker
-    that was down, a lost message, a killed worker): what the reaper rescues and the dashboard lists."""
-    cutoff = (now or timezone.now()) - settings.SCORING_STUCK_AFTER
+    """Submissions waiting longer than SCORING_STUCK_AFTER in uploaded or queued (a broker that was
+    down, a lost message), or running with an expired lease (a killed worker: its lease is renewed
+    every SCORING_LEASE / 3 while it scores) or, without a lease, started before that cutoff: what
+    the reaper rescues and the dashboard lists."""
+    now = now or timezone.now()
+    cutoff = now - settings.SCORING_STUCK_AFTER
     return Submission.objects.filter(
         Q(status=Status.UPLOADED, created_at__lt=cutoff)
         | Q(status=Status.QUEUED, queued_at__lt=cutoff)
-        | Q(status=Status.RUNNING, started_at__lt=cutoff)
-        | Q(status=Status.RUNNING, started_at__isnull=True, queued_at__lt=cutoff)
+        | Q(status=Status.RUNNING, lease_expires_at__lt=now)
+        | Q(status=Status.RUNNING, lease_expires_at__isnull=True, started_at__lt=cutoff)
+        | Q(status=Status.RUNNING, lease_expires_at__isnull=True, started_at__isnull=True, queued_at__lt=cutoff)
     )

@@ -374,6 +374,7 @@ def test_status_json_is_the_contract_body(alice_page: Client, phase: Any, team: 
         "error_code": "",
         "error_message": "",
         "is_representative": True,
+        "queue_position": None,
     }
 
 
