@@ -20,7 +20,8 @@ def test_every_project_task_has_its_kinds_options() -> None:
         "submissions.tasks.score_submission",
         "verification.tasks.request_verification_for_closed_phases",
     ]
-    kinds = {name: "scoring" if name == "submissions.tasks.score_submission" else "staff" for name in ours}
+    scoring = {"submissions.tasks.score_submission", "submissions.tasks.requeue_stuck_submissions"}
+    kinds = {name: "scoring" if name in scoring else "staff" for name in ours}
     for name, task in ours.items():
         spec = settings.TASK_KINDS[kinds[name]]
         assert (task.acks_late, task.reject_on_worker_lost) == (True, True), name
