@@ -8,7 +8,7 @@ DEV_ENV := DEBUG=1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lidserver
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install demo test test-fast test-slow lint bench bench-web worker beat serve chromium archivers clean
+.PHONY: install demo test test-fast test-slow lint bench bench-web bench-rush worker beat serve chromium archivers clean
 
 $(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml evaluation/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,13 @@ test-slow: $(STAMP) chromium
 # BENCH_GENERATOR to point at it) into BENCH_DATA (default /var/tmp/lid-bench); see docs/operations.md.
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The deadline rush (bench/rush.py): 30 teams' realistic archives within a minute onto bin/worker with 1, then 2
+# pool processes; makespan, p50/p95 wait, longest wait of a team's first submission. Optional, not in `make test`.
+bench-rush: $(STAMP)
+	psql "$${BENCH_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -tAc "SELECT 1 FROM pg_database WHERE datname='lidbench'" | grep -q 1 \
+		|| psql "$${BENCH_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -c "CREATE DATABASE lidbench"
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/lidbench} $(PY) -m bench.rush $(BENCH_RUSH_ARGS)
 
 # Leaderboard latency under load on a local gunicorn (see docs/operations.md, Performance). It seeds its own
 # PostgreSQL database (lidbench, created if missing; BENCH_DATABASE_URL to use another).

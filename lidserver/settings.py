@@ -159,6 +159,10 @@ VERIFICATION_SCORE_TOLERANCE_POINTS = env.float("VERIFICATION_SCORE_TOLERANCE_PO
 # many attempts the platform makes before it fails the submission (without charging the team).
 SCORING_STUCK_AFTER = timedelta(seconds=env.int("SCORING_STUCK_AFTER_SECONDS", default=1800))
 SCORING_MAX_ATTEMPTS = env.int("SCORING_MAX_ATTEMPTS", default=3)
+# The lease of a running submission: its worker renews it every SCORING_LEASE / 3 while it scores;
+# a running submission whose lease has expired is stuck (its worker died) and the reaper (every
+# REQUEUE_STUCK_EVERY_SECONDS) re-queues it. Lease 30 s + reaper 15 s: scored again well within 90 s.
+SCORING_LEASE = timedelta(seconds=env.int("SCORING_LEASE_SECONDS", default=30))
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = None
@@ -169,19 +173,25 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Fair queues: Redis keeps one list per message priority 0..9 (0 first); a scoring message's
+# priority is how many of its team's submissions already wait (submissions.selectors.team_queue_priority).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "queue_order_strategy": "priority",
+    "priority_steps": list(range(10)),
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The kinds of task (lidserver.tasks): their queue and soft / hard time limits in seconds. A
 # scoring task's soft limit stays below SCORING_STUCK_AFTER, so a hung scoring is retried by its
 # own worker before the reaper would rescue it.
 TASK_KINDS = {
     "scoring": {
-        "queue": env("SCORING_TASK_QUEUE", default="celery"),
+        "queue": env("SCORING_TASK_QUEUE", default="scoring"),
         "soft_time_limit": env.int("SCORING_TASK_SOFT_TIME_LIMIT", default=1500),
         "time_limit": env.int("SCORING_TASK_TIME_LIMIT", default=1560),
     },
     "staff": {
-        "queue": env("STAFF_TASK_QUEUE", default="celery"),
+        "queue": env("STAFF_TASK_QUEUE", default="staff"),
         "soft_time_limit": env.int("STAFF_TASK_SOFT_TIME_LIMIT", default=4 * 3600),
         "time_limit": env.int("STAFF_TASK_TIME_LIMIT", default=4 * 3600 + 60),
     },
@@ -191,11 +201,11 @@ RESCORE_STUCK_AFTER = timedelta(seconds=env.int("RESCORE_STUCK_AFTER_SECONDS", d
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-submissions": {
         "task": "submissions.tasks.requeue_stuck_submissions",
-        "schedule": env.int("REQUEUE_STUCK_EVERY_SECONDS", default=60),
+        "schedule": env.int("REQUEUE_STUCK_EVERY_SECONDS", default=15),
     },
     "requeue-stuck-rescore-runs": {
         "task": "organizer.tasks.requeue_stuck_rescore_runs",
-        "schedule": env.int("REQUEUE_STUCK_EVERY_SECONDS", default=60),
+        "schedule": env.int("REQUEUE_STUCK_EVERY_SECONDS", default=15),
     },
     "freeze-closed-phases": {
         "task": "leaderboard.tasks.freeze_closed_phases",

@@ -1,11 +1,12 @@
 """The project's two kinds of Celery task; every task is declared with one of these decorators.
 
-``scoring_task``: scoring a submission (CPU-heavy, many at once). ``staff_task``: everything else
-(re-score runs, rescuing stuck rows, freezing boards, verification e-mails). Both acknowledge a
+``scoring_task``: scoring a submission (CPU-heavy, many at once) and rescuing stuck submissions
+(which must not wait behind a re-score run). ``staff_task``: everything else (re-score runs,
+rescuing stuck re-score runs, freezing boards, verification e-mails). Both acknowledge a
 message only after the task ends and hand it back if the worker dies (``acks_late`` +
 ``reject_on_worker_lost``: the services' status guards make a second delivery harmless), and both
-have soft and hard time limits. Each kind goes to its queue (settings ``TASK_KINDS``; both are
-Celery's default queue ``celery`` until workers are split by queue). Bare ``shared_task`` is
+have soft and hard time limits. Each kind goes to its queue (settings ``TASK_KINDS``: ``scoring``
+and ``staff``, so a re-score of a whole phase never waits in front of a team's submission). Bare ``shared_task`` is
 banned by a lint rule (pyproject.toml, flake8-tidy-imports) so no task forgets one of these.
 """
 

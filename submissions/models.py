@@ -84,6 +84,17 @@ class Submission(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="While running: the worker renews this every SCORING_LEASE/3; once it is past, the worker is "
+        "taken for dead and beat's reaper re-queues the submission (submissions_stuck).",
+    )
+    queue_priority = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="The Celery priority its scoring message was sent with (0 first): how many of its team's "
+        "submissions were already waiting or running then (submission_queue_position).",
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     scoring_seconds = models.FloatField(null=True, blank=True)
 

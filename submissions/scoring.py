@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
 import traceback
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from leaderboard.services import leaderboard_refresh
@@ -44,7 +45,8 @@ def submission_score(*, submission_id: int) -> str | None:
     sub, attempt = claimed
     started = time.monotonic()
     try:
-        fields = _score(sub)
+        with _lease_renewed(sub.pk, attempt):
+            fields = _score(sub)
         fields.update(status=Status.SCORED, finished_at=timezone.now(), scoring_seconds=time.monotonic() - started)
         # Writing the result (and refreshing the board) can fail too: that is the platform's, like a crash.
         return _finish(sub, attempt, **fields)
@@ -74,9 +76,52 @@ def _claim(submission_id: int) -> tuple[Submission, int] | None:
             logger.info("Submission %s is not waiting (%s); nothing to do", submission_id, sub and sub.status)
             return None
         sub.status, sub.started_at = Status.RUNNING, timezone.now()
+        sub.lease_expires_at = sub.started_at + settings.SCORING_LEASE
         sub.attempts += 1
-        sub.save(update_fields=["status", "started_at", "attempts"])
+        sub.save(update_fields=["status", "started_at", "lease_expires_at", "attempts"])
     return sub, sub.attempts
+
+
+class _lease_renewed:  # noqa: N801 (a context manager, used like a function)
+    """While the body runs, a thread renews the claim's lease every SCORING_LEASE / 3.
+
+    The renewal is guarded on the claiming attempt and ``running``, so it never revives a row the
+    reaper has taken over. The thread has its own database connection, which it closes. Under an
+    enclosing transaction (an eager task inside a test's transaction) another connection could not
+    see the row, so no thread is started: the claim's own lease covers the body.
+    """
+
+    def __init__(self, submission_id: int, attempt: int) -> None:
+        self.submission_id, self.attempt = submission_id, attempt
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def __enter__(self) -> None:
+        if not connection.in_atomic_block:
+            self.thread = threading.Thread(target=self._run, name=f"lease-{self.submission_id}", daemon=True)
+            self.thread.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+
+    def _run(self) -> None:
+        every = settings.SCORING_LEASE.total_seconds() / 3
+        try:
+            while not self.stop.wait(every):
+                try:
+                    renewed = Submission.objects.filter(
+                        pk=self.submission_id, attempts=self.attempt, status=Status.RUNNING
+                    ).update(lease_expires_at=timezone.now() + settings.SCORING_LEASE)
+                except Exception:  # the database is away for a moment: try again at the next tick
+                    logger.exception("Could not renew the lease of submission %s", self.submission_id)
+                    connection.close()
+                    continue
+                if not renewed:  # taken over (or finished): nothing left to renew
+                    return
+        finally:
+            connection.close()
 
 
 def _score(sub: Submission) -> dict[str, Any]:
@@ -128,7 +173,7 @@ def _crashed(sub: Submission, attempt: int, error: Exception) -> str | None:
 
 def submissions_requeue_stuck(*, now: Any = None) -> dict[str, int]:
     """Rescue submissions stuck in uploaded/queued/running (a broker that was down, a lost message,
-    a killed worker).
+    a killed worker whose lease expired: ``submissions_stuck``).
 
     Rows locked by a worker that is busy with them right now are skipped (``skip_locked``).
     """
@@ -138,7 +183,10 @@ def submissions_requeue_stuck(*, now: Any = None) -> dict[str, int]:
     with transaction.atomic():
         for row in submissions_stuck(now=now).select_for_update(skip_locked=True).order_by("pk"):
             was = row.status
-            row.staff_log += f"{now:%Y-%m-%d %H:%M:%S} stuck in {was} since before {cutoff:%H:%M:%S}; "
+            if was == Status.RUNNING and row.lease_expires_at is not None and row.lease_expires_at < now:
+                row.staff_log += f"{now:%Y-%m-%d %H:%M:%S} running, its lease expired at {row.lease_expires_at:%H:%M:%S}; "
+            else:
+                row.staff_log += f"{now:%Y-%m-%d %H:%M:%S} stuck in {was} since before {cutoff:%H:%M:%S}; "
             submission_id = row.pk
             if row.attempts < settings.SCORING_MAX_ATTEMPTS:
                 row.staff_log += "re-queued.\n"
@@ -151,7 +199,12 @@ def submissions_requeue_stuck(*, now: Any = None) -> dict[str, int]:
                 row.error_code, row.error_message = "scoring_failed", FAILED_MESSAGE
                 transaction.on_commit(functools.partial(notify_submission_finished, submission_id=submission_id))
                 counts["failed"] += 1
-            row.save(update_fields=["staff_log", "status", "queued_at", "finished_at", "error_code", "error_message"])
+            row.lease_expires_at = None
+            row.save(
+                update_fields=[
+                    "staff_log", "status", "queued_at", "finished_at", "error_code", "error_message", "lease_expires_at"
+                ]
+            )
     if counts["requeued"] or counts["failed"]:
         logger.warning("Stuck submissions: %s", counts)
     return counts

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -80,17 +81,20 @@ class QueuePlace:
 
 
 def submission_queue_place(*, submission: Submission) -> QueuePlace | None:
-    """Its place in the one scoring queue (every team and phase), or None when it is not waiting.
+    """Its place in the scoring queue (every team and phase), or None when it is not waiting.
 
-    Workers take submissions in the order they were uploaded, so those ahead are the waiting
-    (``uploaded`` or ``queued``) ones uploaded earlier. Two counting queries on indexed columns.
+    The order is the broker's (:func:`submission_queue_position`: fewer of the team's submissions
+    waiting first, then first come); an ``uploaded`` one, whose task is not sent yet, is behind
+    every queued one.
     """
-    if submission.status not in (Status.UPLOADED, Status.QUEUED):
+    if submission.status == Status.QUEUED:
+        position = submission_queue_position(submission=submission) or 1
+    elif submission.status == Status.UPLOADED:
+        position = Submission.objects.filter(status=Status.QUEUED).count() + 1
+    else:
         return None
-    earlier = Q(created_at__lt=submission.created_at) | Q(created_at=submission.created_at, pk__lt=submission.pk)
-    ahead = Submission.objects.filter(earlier, status__in=(Status.UPLOADED, Status.QUEUED)).count()
     running = Submission.objects.filter(status=Status.RUNNING).count()
-    return QueuePlace(position=ahead + 1, running=running)
+    return QueuePlace(position=position, running=running)
 
 
 def submissions_for_team(*, team: Any, phase: Any = None) -> QuerySet[Submission]:
@@ -141,13 +145,51 @@ def representative_ids(submissions: Iterable[Submission]) -> set[int]:
     return {c.id for p, cands in candidates.items() for c in ranking.representatives(cands, chosen.get(p, {}))}
 
 
+QUEUE_PRIORITY_STEPS = 10  # Celery message priorities 0 (first) .. 9 on Redis (settings: priority_steps)
+
+
+def team_queue_priority(*, submission: Submission) -> int:
+    """The fair-queue priority of a submission about to be sent to the broker: how many of its
+    team's earlier submissions are still queued or running (0 is served first, capped at 9). At the
+    deadline rush a team's first submission thus goes before another team's second to fifth."""
+    waiting = Submission.objects.filter(
+        team_id=submission.team_id, status__in=[Status.QUEUED, Status.RUNNING], pk__lt=submission.pk
+    ).count()
+    return min(waiting, QUEUE_PRIORITY_STEPS - 1)
+
+
+def submission_queue_position(*, submission: Submission) -> int | None:
+    """1 for the next queued submission to be scored, None unless it is queued. The broker serves a
+    lower ``queue_priority`` first (``team_queue_priority``), then the earlier ``queued_at`` (the
+    order within one Redis priority list), so the position counts the queued submissions before it
+    by (queue_priority, queued_at, id)."""
+    if submission.status != Status.QUEUED:
+        return None
+    # A row queued before queued_at was recorded waits since its upload.
+    p, t = submission.queue_priority, submission.queued_at or submission.created_at
+    ahead = (
+        Submission.objects.filter(status=Status.QUEUED)
+        .annotate(waiting_since=Coalesce("queued_at", "created_at"))
+        .filter(
+            Q(queue_priority__lt=p)
+            | Q(queue_priority=p, waiting_since__lt=t)
+            | Q(queue_priority=p, waiting_since=t, pk__lt=submission.pk)
+        )
+    )
+    return ahead.count() + 1
+
+
 def submissions_stuck(*, now: dt.datetime | None = None) -> QuerySet[Submission]:
-    """Submissions waiting longer than SCORING_STUCK_AFTER in uploaded, queued or running (a broker
-    that was down, a lost message, a killed worker): what the reaper rescues and the dashboard lists."""
-    cutoff = (now or timezone.now()) - settings.SCORING_STUCK_AFTER
+    """Submissions waiting longer than SCORING_STUCK_AFTER in uploaded or queued (a broker that was
+    down, a lost message), or running with an expired lease (a killed worker: its lease is renewed
+    every SCORING_LEASE / 3 while it scores) or, without a lease, started before that cutoff: what
+    the reaper rescues and the dashboard lists."""
+    now = now or timezone.now()
+    cutoff = now - settings.SCORING_STUCK_AFTER
     return Submission.objects.filter(
         Q(status=Status.UPLOADED, created_at__lt=cutoff)
         | Q(status=Status.QUEUED, queued_at__lt=cutoff)
-        | Q(status=Status.RUNNING, started_at__lt=cutoff)
-        | Q(status=Status.RUNNING, started_at__isnull=True, queued_at__lt=cutoff)
+        | Q(status=Status.RUNNING, lease_expires_at__lt=now)
+        | Q(status=Status.RUNNING, lease_expires_at__isnull=True, started_at__lt=cutoff)
+        | Q(status=Status.RUNNING, lease_expires_at__isnull=True, started_at__isnull=True, queued_at__lt=cutoff)
     )

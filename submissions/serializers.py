@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from lidserver.user_text import METHOD_DESCRIPTION_MAX, METHOD_NAME_MAX, NameValidator
 from submissions.models import Submission
-from submissions.selectors import representative_ids
+from submissions.selectors import representative_ids, submission_queue_position
 
 
 class SubmissionUploadSerializer(serializers.Serializer):
@@ -108,6 +108,7 @@ class SubmissionSerializer(serializers.Serializer):
     error_code = serializers.CharField()
     error_message = serializers.CharField()
     is_representative = serializers.SerializerMethodField()
+    queue_position = serializers.SerializerMethodField()
 
     @extend_schema_field(
         serializers.ListField(child=serializers.FloatField(), allow_null=True, min_length=2, max_length=2)
@@ -115,6 +116,11 @@ class SubmissionSerializer(serializers.Serializer):
     def get_ci(self, sub: Submission) -> list[float] | None:
         """The 95% bootstrap interval of the key metric, [low, high]; null when it is not known."""
         return [sub.ci_low, sub.ci_high] if sub.ci_low is not None and sub.ci_high is not None else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=1))
+    def get_queue_position(self, sub: Submission) -> int | None:
+        """While queued: 1 for the next to be scored (fair order: submission_queue_position); else null."""
+        return submission_queue_position(submission=sub)
 
     def get_is_representative(self, sub: Submission) -> bool:
         representatives = self.context.get("representatives")

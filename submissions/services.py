@@ -23,7 +23,7 @@ from lidserver.tasks import task_named
 from lidserver.user_text import METHOD_DESCRIPTION_MAX, METHOD_NAME_MAX, name_problem
 from submissions.evaluate import SubmissionFormatError, archive_check
 from submissions.models import Status, Submission, TeamPhase
-from submissions.selectors import Quota, submission_get_for_user, team_quota, utc_day_start
+from submissions.selectors import Quota, submission_get_for_user, team_queue_priority, team_quota, utc_day_start
 from submissions.storage import StagedUpload, archive_delete, archive_store, stage_upload
 
 logger = logging.getLogger(__name__)
@@ -347,9 +347,17 @@ def enqueue_scoring(*, submission_id: int, countdown: float | None = None) -> No
     retry) and beat's ``requeue_stuck_submissions`` sends it again later. The worker accepts an
     ``uploaded`` row too, so a message that arrives before the update below is not lost; the update
     is guarded on ``uploaded`` and leaves a row the worker has claimed alone.
+
+    The message's priority is the fair-queue rule (``team_queue_priority``): a team's earlier
+    submissions still waiting push its next one back, behind other teams' first ones.
     """
     try:
-        task_named(SCORE_TASK).apply_async(kwargs={"submission_id": submission_id}, countdown=countdown)
+        sub = Submission.objects.get(pk=submission_id)
+        priority = team_queue_priority(submission=sub)
+        Submission.objects.filter(pk=submission_id).update(queue_priority=priority)
+        task_named(SCORE_TASK).apply_async(
+            kwargs={"submission_id": submission_id}, countdown=countdown, priority=priority
+        )
     except Exception:
         logger.exception(
             "Could not enqueue scoring of submission %s; requeue_stuck_submissions will retry", submission_id

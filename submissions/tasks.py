@@ -7,7 +7,7 @@ delivery harmless. Arguments are keyword-only primary keys, never model instance
 
 from __future__ import annotations
 
-from lidserver.tasks import scoring_task, staff_task
+from lidserver.tasks import scoring_task
 from submissions import scoring
 
 
@@ -16,6 +16,8 @@ def score_submission(*, submission_id: int) -> str | None:
     return scoring.submission_score(submission_id=submission_id)
 
 
-@staff_task(name="submissions.tasks.requeue_stuck_submissions")
+# The reaper runs on the scoring queue: on the staff queue it could wait behind a re-score run of
+# hours, and a killed worker's submission must be scored again within 90 s (docs/operations.md).
+@scoring_task(name="submissions.tasks.requeue_stuck_submissions")
 def requeue_stuck_submissions() -> dict[str, int]:
     return scoring.submissions_requeue_stuck()

@@ -94,7 +94,8 @@ def follow(api: Api, submission: dict[str, Any], *, quiet: bool = False, poll: f
         while True:
             status = submission.get("status")
             if status != last and not quiet:
-                print(f"  {time.monotonic() - started:5.0f} s  {status}", file=sys.stderr)
+                place = f" (number {submission['queue_position']} in the queue)" if submission.get("queue_position") else ""
+                print(f"  {time.monotonic() - started:5.0f} s  {status}{place}", file=sys.stderr)
                 last = status
             if status in FINAL:
                 return submission
@@ -129,6 +130,8 @@ def submission_text(sub: dict[str, Any]) -> str:
         f"  uploaded     {output.web_time(sub.get('created_at'), seconds=True)} UTC by {sub.get('uploaded_by', '')}"
     )
     status = sub.get("status")
+    if status == "queued" and sub.get("queue_position"):
+        lines.append(f"  queue        number {sub['queue_position']} in the scoring queue")
     if status == "scored":
         lines.append(output.metrics_block(track, sub.get("metrics") or {}, sub.get("ci")))
         if sub.get("is_representative"):

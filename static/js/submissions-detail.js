@@ -75,6 +75,8 @@
       var dd = live.querySelector('[data-field="' + key + '"]');
       if (dd) dd.textContent = stamp(data[key]);
     });
+    var place = live.querySelector('[data-field="queue_position"]');
+    if (place) place.textContent = data.queue_position ? " (number " + data.queue_position + " in the queue)" : "";
   }
 
   function swapResults(live) {

@@ -283,3 +283,16 @@ def test_a_reader_that_stops_early_gets_no_traceback(
         process.stdout.close()  # the reader is gone before anything is written
         err = process.stderr.read().decode()
         assert (process.wait(timeout=60), err) == (141, "")
+
+
+def test_status_of_a_queued_submission_shows_its_place_in_the_queue(
+    logged_in: str, ground_truth: Any, synthetic: Synthetic, capsys: Any
+) -> None:
+    from django.utils import timezone
+
+    assert main([*SUBMIT, "--no-wait", "--quiet", str(synthetic.pred)]) == 0
+    submission_id = int(capsys.readouterr().out)
+    # As if it were still waiting in the broker, first in line (eager mode scored it at once).
+    Submission.objects.filter(pk=submission_id).update(status="queued", queued_at=timezone.now(), score=None)
+    assert main(["status", str(submission_id)]) == 0
+    assert "  queue        number 1 in the scoring queue" in capsys.readouterr().out.splitlines()

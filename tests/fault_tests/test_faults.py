@@ -2,7 +2,8 @@
 
 Each test runs its own ``redis-server`` (never the machine's shared one) and real Celery workers
 on this test's PostgreSQL database. Recovery is what beat does in production: it calls
-``requeue_stuck_submissions``; here the test calls it, with SCORING_STUCK_AFTER made tiny.
+``requeue_stuck_submissions``; here the test calls it, with SCORING_STUCK_AFTER made tiny and a
+1-second lease (LEASE), or runs the real beat with the production settings.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(t
 
 # Big enough that scoring takes long enough to be killed in the middle of it.
 COUNT, SHAPE = 400, (192, 256)
+# A lease this short expires a moment after its worker is killed (SCORING_LEASE_SECONDS of the workers).
+LEASE = {"SCORING_LEASE_SECONDS": "1"}
 
 
 @pytest.fixture
@@ -31,11 +34,12 @@ def up(settings, tmp_path):
 
 
 def requeue_stuck(settings) -> dict[str, int]:
-    """One run of beat's rescue, where anything older than a moment counts as stuck."""
+    """One run of beat's rescue, where anything older than a moment counts as stuck (and a killed
+    worker's 1-second lease has expired)."""
     from submissions.tasks import requeue_stuck_submissions
 
     settings.SCORING_STUCK_AFTER = dt.timedelta(milliseconds=1)
-    time.sleep(0.01)
+    time.sleep(1.2)
     return requeue_stuck_submissions.run()
 
 
@@ -71,7 +75,7 @@ def assert_scored_once(sub_id: int, up, tmp_path, settings, *, attempts: int) ->
 
 @pytest.mark.parametrize("what", ["pool_process", "whole_worker"])
 def test_sigkill_while_scoring_then_scored_exactly_once(up, start_worker, settings, tmp_path, what):
-    worker = start_worker()
+    worker = start_worker(**LEASE)
     response = up.upload(hostile.zip_bytes(up.sample.pngs()))
     assert response.status_code == 201, response.json()
     sub_id = response.json()["id"]
@@ -80,11 +84,11 @@ def test_sigkill_while_scoring_then_scored_exactly_once(up, start_worker, settin
         worker.kill_pool()  # the main process survives and forks a new pool process
     else:
         worker.kill_all()
-        worker = start_worker()
+        worker = start_worker(**LEASE)
     time.sleep(1)  # a redelivered message, if any, finds the row running and does nothing
     assert Submission.objects.get(pk=sub_id).status == Status.RUNNING
 
-    assert requeue_stuck(settings) == {"requeued": 1, "failed": 0}
+    assert requeue_stuck(settings) == {"requeued": 1, "failed": 0}, Submission.objects.filter(pk=sub_id).values()[0]
     sub = wait_for_status(sub_id, (Status.SCORED, Status.FAILED, Status.REJECTED), timeout=120, worker=worker)
     finished = sub.finished_at
     assert_scored_once(sub_id, up, tmp_path, settings, attempts=2)
@@ -95,8 +99,34 @@ def test_sigkill_while_scoring_then_scored_exactly_once(up, start_worker, settin
     assert worker.alive()
 
 
-def test_a_submission_that_kills_the_worker_every_time_fails_after_three_attempts(up, start_worker, settings):
+@pytest.mark.parametrize("what", ["pool_process", "whole_worker"])
+def test_sigkill_while_scoring_then_the_expired_lease_gets_it_scored_within_90_seconds(
+    up, start_worker, start_beat, settings, tmp_path, what
+):
+    """Production settings (SCORING_STUCK_AFTER 30 min, a 30 s lease, the reaper every 15 s) and the
+    real beat: a killed worker's submission is scored again within 90 s of the kill, exactly once."""
+    assert settings.SCORING_STUCK_AFTER == dt.timedelta(minutes=30)
     worker = start_worker()
+    start_beat()
+    response = up.upload(hostile.zip_bytes(up.sample.pngs()))
+    assert response.status_code == 201, response.json()
+    sub_id = response.json()["id"]
+    running = wait_for_status(sub_id, (Status.RUNNING,), timeout=60, worker=worker)
+    assert running.lease_expires_at is not None
+    if what == "pool_process":
+        worker.kill_pool()
+    else:
+        worker.kill_all()
+        worker = start_worker()
+    killed = time.monotonic()
+    sub = wait_for_status(sub_id, (Status.SCORED, Status.FAILED, Status.REJECTED), timeout=90, worker=worker)
+    assert time.monotonic() - killed < 90
+    assert "its lease expired" in sub.staff_log
+    assert_scored_once(sub_id, up, tmp_path, settings, attempts=2)
+
+
+def test_a_submission_that_kills_the_worker_every_time_fails_after_three_attempts(up, start_worker, settings):
+    worker = start_worker(**LEASE)
     response = up.upload(hostile.zip_bytes(up.sample.pngs()))
     sub_id = response.json()["id"]
     for attempt in (1, 2, 3):

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -152,9 +153,9 @@ def test_a_worker_killed_mid_scoring_is_rescued_and_scores_once(
     sub = Submission.objects.get(pk=sub_id)
     assert (sub.status, sub.attempts) == (Status.RUNNING, 1), "scoring finished before the kill: use more images"
 
-    # Beat's job, run as soon as the claim counts as stuck; a fresh worker picks the re-queued task up.
-    settings.SCORING_STUCK_AFTER = settings.SCORING_STUCK_AFTER.__class__(seconds=0)
-    assert submissions_requeue_stuck() == {"requeued": 1, "failed": 0}
+    # Beat's job, run once the dead worker's lease has expired; a fresh worker picks the re-queued task up.
+    assert submissions_requeue_stuck() == {"requeued": 0, "failed": 0}
+    assert submissions_requeue_stuck(now=timezone.now() + settings.SCORING_LEASE) == {"requeued": 1, "failed": 0}
     worker = celery_worker_factory()
     wait_for(
         lambda: Submission.objects.filter(pk=sub_id, status__in=FINAL).exists(), 180, "the rescued scoring", worker

@@ -88,4 +88,4 @@ def test_compose_builds_the_image_once():
     assert builders == ["migrate"]
     image = services["migrate"]["image"]
     app_services = [name for name, service in services.items() if service.get("image") == image]
-    assert sorted(app_services) == ["beat", "manage", "migrate", "web", "worker"]
+    assert sorted(app_services) == ["beat", "manage", "migrate", "web", "worker", "worker-staff"]

@@ -69,7 +69,8 @@ def test_compose_runs_minio_and_shares_no_volume_between_web_and_workers() -> No
     assert services["minio-setup"]["image"].startswith("minio/mc:RELEASE.")
     assert "mc anonymous set none" in services["minio-setup"]["command"][0]  # the bucket stays private
     assert "volumes" not in services["web"]
-    assert services["worker"]["volumes"] == ["ground_truth_cache:/data/ground_truth_cache"]
-    for name in ("web", "worker", "beat", "migrate", "manage"):
+    for worker in ("worker", "worker-staff"):
+        assert services[worker]["volumes"] == ["ground_truth_cache:/data/ground_truth_cache"]
+    for name in ("web", "worker", "worker-staff", "beat", "migrate", "manage"):
         assert services[name]["environment"]["S3_BUCKET"] == "${S3_BUCKET:-lid}", name
         assert services[name]["depends_on"]["minio-setup"] == {"condition": "service_completed_successfully"}, name

@@ -375,6 +375,7 @@ def test_status_json_is_the_contract_body(alice_page: Client, phase: Any, team: 
         "error_message": "",
         "is_representative": True,
         "queue": None,
+        "queue_position": None,
     }
 
 

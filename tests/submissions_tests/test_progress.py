@@ -30,7 +30,8 @@ def row(phase: Any, team: Any, status: str, minute: int) -> Submission:
 
 @pytest.fixture
 def queue(phase: Any, team: Any) -> dict[str, Submission]:
-    """Across teams and phases: one running, two waiting before alice's, one waiting after, one done."""
+    """Across teams and phases: one running, one queued before alice's, one uploaded (its task not sent yet:
+    it will queue behind every queued one), one queued after, one done."""
     other = TeamFactory(challenge=phase.track.challenge, name="Beta")
     val = PhaseFactory(track=phase.track, split="val")
     return {
@@ -43,10 +44,11 @@ def queue(phase: Any, team: Any) -> dict[str, Submission]:
     }
 
 
-def test_the_place_counts_the_waiting_submissions_uploaded_earlier(queue: dict[str, Submission]) -> None:
+def test_the_place_follows_the_brokers_order(queue: dict[str, Submission]) -> None:
     assert submission_queue_place(submission=queue["first"]) == QueuePlace(position=1, running=1)
-    assert submission_queue_place(submission=queue["mine"]) == QueuePlace(position=3, running=1)
-    assert submission_queue_place(submission=queue["later"]) == QueuePlace(position=4, running=1)
+    assert submission_queue_place(submission=queue["mine"]) == QueuePlace(position=2, running=1)
+    assert submission_queue_place(submission=queue["later"]) == QueuePlace(position=3, running=1)
+    assert submission_queue_place(submission=queue["second"]) == QueuePlace(position=4, running=1)
     assert submission_queue_place(submission=queue["running"]) is None
     assert submission_queue_place(submission=queue["done"]) is None
 
@@ -54,9 +56,9 @@ def test_the_place_counts_the_waiting_submissions_uploaded_earlier(queue: dict[s
 def test_status_json_and_the_page_give_the_place(member: Any, queue: dict[str, Submission]) -> None:
     alice: Client = logged_in(member)
     mine = queue["mine"]
-    assert alice.get(f"/submissions/{mine.pk}/status.json").json()["queue"] == {"position": 3, "running": 1}
+    assert alice.get(f"/submissions/{mine.pk}/status.json").json()["queue"] == {"position": 2, "running": 1}
     text = text_of(alice.get(f"/submissions/{mine.pk}/"))
-    assert "Checked and queued: number 3 in the scoring queue (1 being scored now)." in text
+    assert "Checked and queued: number 2 in the scoring queue (1 being scored now)." in text
     Submission.objects.filter(pk__in=[queue["first"].pk, queue["second"].pk]).update(status=Status.SCORED, score=0.5)
     text = text_of(alice.get(f"/submissions/{mine.pk}/"))
     assert "Checked and queued: next in the scoring queue (1 being scored now)." in text

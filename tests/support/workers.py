@@ -54,6 +54,37 @@ def start_worker(settings, tmp_path, private_broker) -> Iterator[Callable[..., h
         worker.kill_all()  # the test is over: no need to wait for a warm shutdown
 
 
+@pytest.fixture
+def start_beat(settings, tmp_path, private_broker) -> Iterator[Callable[..., Any]]:
+    """Start the real ``bin/beat`` (docker-compose's beat command) on the private broker."""
+    import os
+    import subprocess
+
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(**env: str) -> subprocess.Popen[bytes]:
+        log = (tmp_path / f"beat{len(procs)}.log").open("ab")
+        full = {
+            **os.environ,
+            "PYTHON": str(harness.VENV_BIN / "python"),
+            "DEBUG": "1",
+            "DATABASE_URL": database_url(),
+            "CELERY_BROKER_URL": private_broker.url(),
+            "BEAT_SCHEDULE_FILE": str(tmp_path / f"beat-schedule{len(procs)}"),
+            **env,
+        }
+        proc = subprocess.Popen(
+            [str(harness.ROOT / "bin" / "beat")], cwd=harness.ROOT, env=full, stdout=log, stderr=subprocess.STDOUT
+        )
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        proc.kill()
+        proc.wait(10)
+
+
 def wait_for_status(submission_id: int, statuses: tuple[str, ...], *, timeout: float, worker: Any = None) -> Any:
     from submissions.models import Submission
 
