@@ -136,6 +136,10 @@ def submission_text(sub: dict[str, Any]) -> str:
         lines.append(output.metrics_block(track, sub.get("metrics") or {}, sub.get("ci")))
         if sub.get("is_representative"):
             lines.append("  This submission represents your team on the leaderboard.")
+        # The server's advice on a likely silent mistake (labels shifted by one, an inverted map);
+        # it never changes the score.
+        for advice in (sub.get("diagnosis") or {}).get("advice") or []:
+            lines.append(f"  advice       {advice.get('message', '')}")
     elif status in {"rejected", "failed"}:
         lines.append(f"  {sub.get('error_message') or 'No reason was recorded.'}")
         if sub.get("error_code"):
