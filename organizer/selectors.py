@@ -41,7 +41,7 @@ def dashboard_summary(*, now: Any = None, failed_limit: int = 20) -> dict[str, A
         .values_list("target_id", "n")
     )
     for phase in phases:
-        phase.refused_without_ground_truth = refused.get(str(phase.pk), 0)
+        phase.refused_without_ground_truth = refused.get(str(phase.pk), 0)  # type: ignore[attr-defined]
     return {
         "queued": counts["queued"],
         "running": counts["running"],

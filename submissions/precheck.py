@@ -65,7 +65,7 @@ def _sentence(serializer: SubmissionCheckSerializer, name: str, error: ErrorDeta
         return _MISSING.get(name, f"{_LABELS.get(name, name)} is missing.")
     if code == "max_length":
         length = len(str(value or ""))
-        return f"{_LABELS[name]} is {length:,} characters long; at most {spec.max_length:,} are allowed, shorten it."
+        return f"{_LABELS[name]} is {length:,} characters long; at most {getattr(spec, 'max_length', 0):,} are allowed, shorten it."
     if code in ("invalid", "max_string_length") and name in _NOT_A_NUMBER:
         return _NOT_A_NUMBER[name]
     return f"{_LABELS.get(name, name)}: {error}"

@@ -45,7 +45,7 @@ class SubmissionCheckResultSerializer(serializers.Serializer):
     """What the pre-check answers: the fields' errors in plain words, and whether the team has a slot now."""
 
     ok = serializers.BooleanField(help_text="No field error and a slot free: the upload would be accepted.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # the answer's field, not Serializer.errors
         child=serializers.CharField(), help_text="Field name -> one sentence; empty when every field is fine."
     )
     can_submit = serializers.BooleanField(help_text="The team may upload now (whatever the fields say).")

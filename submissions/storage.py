@@ -116,7 +116,7 @@ def archive_local_copy(field: FieldFile) -> Iterator[str]:
     )
     fd, local = tempfile.mkstemp(suffix=".zip", prefix="lid-archive-", dir=settings.FILE_UPLOAD_TEMP_DIR)
     try:
-        with os.fdopen(fd, "wb") as out, field.storage.open(field.name, "rb") as source:
+        with os.fdopen(fd, "wb") as out, field.storage.open(str(field.name), "rb") as source:
             if source.size is not None and source.size > limit:  # known before any byte is fetched
                 raise too_large
             s3_object = getattr(source, "obj", None)  # django-storages' S3File: straight to our file

@@ -95,7 +95,7 @@ def upload(request: HttpRequest, slug: str, number: int, split: str) -> HttpResp
     if request.method == "POST":
         # Without the page script: the same checks as the pre-check, each error next to its field.
         archive = request.FILES.get("archive")
-        data = {key: request.POST[key] for key in precheck.FIELDS if key in request.POST}
+        data: dict[str, Any] = {key: request.POST[key] for key in precheck.FIELDS if key in request.POST}
         if archive is not None:
             data["archive_size"] = archive.size
         values, field_errors = precheck.upload_fields_check(data)
@@ -103,7 +103,7 @@ def upload(request: HttpRequest, slug: str, number: int, split: str) -> HttpResp
             field_errors["archive"] = field_errors.pop("archive_size")
         if archive is None:
             field_errors["archive"] = "Choose the zip archive of your predictions."
-        if not field_errors:
+        if not field_errors and archive is not None:
             try:
                 submission = services.submission_create(
                     phase=phase,

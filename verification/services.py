@@ -259,7 +259,7 @@ def verification_decide(
         if verdict == State.VERIFIED and beyond and not confirm_difference:
             raise ApplicationError(
                 "score_difference",
-                f"The reproduced score ({reproduced_score * 100:.2f}) differs from the board's ({board * 100:.2f}) by "
+                f"The reproduced score ({(reproduced_score or 0.0) * 100:.2f}) differs from the board's ({(board or 0.0) * 100:.2f}) by "
                 f"{difference:+.2f} points, more than the tolerance of {tolerance_points():.2f} points. Check the "
                 "run, or tick “Verify despite the difference” to record it anyway.".replace("+-", "-"),
                 http_status=409,
@@ -299,7 +299,7 @@ def _audit_decision(request: VerificationRequest, user: Any) -> None:
     if difference is not None:
         where = "beyond" if abs(difference) > tolerance_points() else "within"
         summary += (
-            f" (reproduced {request.reproduced_score * 100:.2f}, board {request.board_score * 100:.2f}: "
+            f" (reproduced {(request.reproduced_score or 0.0) * 100:.2f}, board {(request.board_score or 0.0) * 100:.2f}: "
             f"{difference:+.2f} points, {where} the {tolerance_points():.2f} tolerance"
             f"{', confirmed' if request.score_difference_confirmed else ''})"
         ).replace("+-", "-")
