@@ -20,6 +20,8 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 
+from lidserver.user_text import NameValidator, name_pattern
+
 ERROR_DESCRIPTIONS = {
     400: "The request is not valid: code `invalid` names each field's problem in `detail`; other codes "
     "(wrong credentials, a refused archive...) are explained by `message`.",
@@ -82,10 +84,14 @@ class ApiAutoSchema(AutoSchema):
         ):
             blank_refused = not field.allow_blank and field.trim_whitespace
             schema["pattern"] = NOT_BLANK_PATTERN if blank_refused else NO_NUL_PATTERN
+        if direction == "request" and any(isinstance(v, NameValidator) for v in getattr(field, "validators", [])):
+            schema["pattern"] = name_pattern()  # the name rule (lidserver.user_text), so checkers know it
         return schema
 
     def _implied_error_statuses(self) -> set[int]:
-        statuses = set()
+        # 400 everywhere: an address or query string with a control character is refused before any
+        # view runs (lidserver.middleware.RefuseControlCharactersMiddleware).
+        statuses = {400}
         has_body = self.method in UNSAFE_METHODS and self.get_request_serializer() is not None
         if has_body:
             statuses |= {400, 413, 415}

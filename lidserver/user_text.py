@@ -13,6 +13,7 @@ their own: Django's username validator allows only letters, digits and @ . + - _
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from django.core.exceptions import ValidationError
@@ -75,3 +76,47 @@ def markdown_escape(text: str) -> str:
     """
     flat = " ".join(text.splitlines())
     return "".join(_MARKDOWN_ENTITIES.get(ch) or ("\\" + ch if ch in _MARKDOWN_SPECIALS else ch) for ch in flat)
+
+
+def _class_of(points: list[int]) -> str:
+    """A regex character class body of the code points, as ranges of literal characters."""
+    parts: list[str] = []
+    start = prev = None
+    for cp in [*points, -2]:
+        if prev is not None and cp == prev + 1:
+            prev = cp
+            continue
+        if start is not None and prev is not None:
+            first, last = _literal(start), _literal(prev)
+            parts.append(first if start == prev else f"{first}-{last}")
+        start = prev = cp
+    return "".join(parts)
+
+
+def _literal(cp: int) -> str:
+    ch = chr(cp)
+    return "\\" + ch if ch in "\\]^-[" else ch
+
+
+@functools.cache
+def name_pattern() -> str:
+    """The name rule as a regular expression, for the API schema (so schema checkers know it).
+
+    A name is first trimmed (Python's ``str.strip``, as the form and serializer fields do); what is
+    left must hold no hidden character (``_HIDDEN`` but the joiners) and at least one visible one
+    (letter, number, punctuation or symbol). Surrogates cannot occur in a request and are left out.
+    """
+    hidden, not_visible, space = [], [], []
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        category = unicodedata.category(ch)
+        if category in _HIDDEN and ch not in _JOINERS:
+            hidden.append(cp)
+        if not category.startswith(_VISIBLE):
+            not_visible.append(cp)
+        if ch.isspace():
+            space.append(cp)
+    hidden_class, other_class, space_class = _class_of(hidden), _class_of(not_visible), _class_of(space)
+    return f"^[{space_class}]*[^{hidden_class}]*[^{other_class}][^{hidden_class}]*[{space_class}]*$"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, permissions, serializers, status
 from rest_framework.request import Request
@@ -27,7 +29,6 @@ from submissions.selectors import (
 from submissions.serializers import (
     SubmissionCheckQuotaSerializer,
     SubmissionCheckResultSerializer,
-    SubmissionCheckSerializer,
     SubmissionPageSerializer,
     SubmissionSerializer,
     SubmissionUploadSerializer,
@@ -120,13 +121,18 @@ class PhaseSubmissionCheckApi(ApiView):
     @extend_schema(
         operation_id="phase_submissions_check",
         parameters=PHASE_PATH_PARAMETERS,
-        request=SubmissionCheckSerializer,
+        # Any object: the answer is 200 whatever the fields hold, with each problem in ``errors``.
+        request={"application/json": OpenApiTypes.OBJECT, "multipart/form-data": OpenApiTypes.OBJECT},
         responses={200: SubmissionCheckResultSerializer, **error_responses(403)},
     )
     def post(self, request: Request, slug: str, number: int, split: str) -> Response:
         phase, team = _phase_and_team(request, slug, number, split)
         if team is None:
             raise _no_team_error(phase, slug)
+        if not isinstance(request.data, Mapping):
+            raise ApplicationError(
+                "invalid", "Send the upload's fields as one JSON object (or a form), without the archive."
+            )
         check = upload_check(team=team, phase=phase, data=request.data)
         refusal = check.refusal
         body = {

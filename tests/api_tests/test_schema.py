@@ -10,6 +10,8 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
+from lidserver.user_text import name_pattern
+
 # The API endpoints of docs/CONTRACT.md, path parameters written as {}.
 CONTRACT_PATHS = {
     "/api/auth/token/",
@@ -161,6 +163,9 @@ def test_the_upload_declares_every_refusal_the_contract_lists(anonymous: Any) ->
     assert sorted(op["responses"]) == ["201", "400", "401", "403", "404", "409", "411", "413", "415", "429", "503", "507"]
 
 
+NAMES = {("TeamCreateRequest", "name"), ("SubmissionUploadRequest", "method_name")}
+
+
 @pytest.mark.django_db
 def test_required_text_is_declared_non_blank(anonymous: Any) -> None:
     schema = _schema(anonymous)["components"]["schemas"]
@@ -172,7 +177,9 @@ def test_required_text_is_declared_non_blank(anonymous: Any) -> None:
         ("SubmissionUploadRequest", "method_name"),
     ):
         assert schema[component]["properties"][field]["minLength"] == 1
-        assert schema[component]["properties"][field]["pattern"] == not_blank
+        # Names follow the name rule (lidserver.user_text), which also refuses a blank one.
+        expected = name_pattern() if (component, field) in NAMES else not_blank
+        assert schema[component]["properties"][field]["pattern"] == expected
     assert schema["TokenRequestRequest"]["properties"]["password"]["minLength"] == 1  # spaces count in a password
 
 
