@@ -37,6 +37,7 @@ ERROR_DESCRIPTIONS = {
     507: "The server's storage is full; nothing was recorded, try again later.",
 }
 
+PATH_PATTERN = r"^[^\u0000-\u001f\u007f]*$"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 # What DRF's CharField reads, as ECMA patterns: never a NUL (ProhibitNullCharactersValidator) and,
@@ -87,6 +88,15 @@ class ApiAutoSchema(AutoSchema):
         if direction == "request" and any(isinstance(v, NameValidator) for v in getattr(field, "validators", [])):
             schema["pattern"] = name_pattern()  # the name rule (lidserver.user_text), so checkers know it
         return schema
+
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            schema = parameter.get("schema") or {}
+            if parameter.get("in") == "path" and schema.get("type") == "string" and "pattern" not in schema:
+                # lidserver.middleware refuses a control character in an address before any view runs
+                schema["pattern"] = PATH_PATTERN
+        return parameters
 
     def _implied_error_statuses(self) -> set[int]:
         # 400 everywhere: an address or query string with a control character is refused before any

@@ -27,7 +27,8 @@ VERIFICATION_INSTRUCTIONS_MAX = 10_000
 VERIFIER_NOTE_MAX = 5000
 
 _JOINERS = {"\u200c", "\u200d"}
-_HIDDEN = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+# Private-use characters (Co) are left alone: they show as a glyph (or a box), they hide nothing.
+_HIDDEN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 _VISIBLE = ("L", "N", "P", "S")
 
 
@@ -94,8 +95,7 @@ def _class_of(points: list[int]) -> str:
 
 
 def _literal(cp: int) -> str:
-    ch = chr(cp)
-    return "\\" + ch if ch in "\\]^-[" else ch
+    return f"\\u{cp:04x}"  # ECMA 262 syntax, which every schema checker reads
 
 
 @functools.cache
@@ -104,10 +104,11 @@ def name_pattern() -> str:
 
     A name is first trimmed (Python's ``str.strip``, as the form and serializer fields do); what is
     left must hold no hidden character (``_HIDDEN`` but the joiners) and at least one visible one
-    (letter, number, punctuation or symbol). Surrogates cannot occur in a request and are left out.
+    (letter, number, punctuation or symbol). The pattern covers the Basic Multilingual Plane (ECMA 262
+    without the ``u`` flag cannot name other code points); the server applies the same rule to all.
     """
     hidden, not_visible, space = [], [], []
-    for cp in range(0x110000):
+    for cp in range(0x10000):
         if 0xD800 <= cp <= 0xDFFF:
             continue
         ch = chr(cp)

@@ -182,6 +182,8 @@ class SubmissionRepresentativeApi(ApiView):
     """Make this scored submission the one that represents the team on the post-challenge board."""
 
     permission_classes = [permissions.IsAuthenticated]
+    # A JSON object (or no body): ``{"confirm": true}`` when the choice would drop the team's rank.
+    parser_classes = [parsers.JSONParser]
 
     @extend_schema(
         operation_id="submission_representative_create",
