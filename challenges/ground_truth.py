@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from audit.models import AuditLogEntry
 from audit.services import audit_record
-from challenges.ground_truth_remote import ground_truth_publish, remote_enabled
+from challenges.ground_truth_remote import folder_outside_media, ground_truth_publish, remote_enabled
 from challenges.models import GroundTruthNames, Phase
 from lidserver.errors import ApplicationError
 
@@ -43,15 +42,7 @@ def ground_truth_relative_path(phase: Phase) -> str:
 
 def ground_truth_root() -> Path:
     """GROUND_TRUTH_ROOT, refused when it sits inside MEDIA_ROOT (where uploads are kept)."""
-    root = Path(settings.GROUND_TRUTH_ROOT).resolve()
-    media = Path(settings.MEDIA_ROOT).resolve()
-    if root == media or root.is_relative_to(media):
-        raise ApplicationError(
-            "ground_truth_under_media_root",
-            f"GROUND_TRUTH_ROOT ({root}) is inside MEDIA_ROOT ({media}); ground truth must never sit with uploaded "
-            "files. Set GROUND_TRUTH_ROOT to a folder outside MEDIA_ROOT and load again.",
-        )
-    return root
+    return folder_outside_media("GROUND_TRUTH_ROOT")
 
 
 def ground_truth_load(*, phase: Phase, source: Path, actor: Any = None) -> GroundTruthLoad:

@@ -95,17 +95,23 @@ def _replace(storage: Storage, name: str, path: Path) -> None:
         raise RuntimeError(f"the storage kept {name} as {saved}")
 
 
-def cache_root() -> Path:
-    """GROUND_TRUTH_CACHE, refused when it sits inside MEDIA_ROOT (where uploads are kept)."""
-    root = Path(settings.GROUND_TRUTH_CACHE).resolve()
+def folder_outside_media(setting: str) -> Path:
+    """The folder named by ``setting`` (GROUND_TRUTH_ROOT, GROUND_TRUTH_CACHE), refused when it sits
+    inside MEDIA_ROOT, where uploads are kept: the one rule for every place ground truth lies on disk."""
+    root = Path(getattr(settings, setting)).resolve()
     media = Path(settings.MEDIA_ROOT).resolve()
     if root == media or root.is_relative_to(media):
         raise ApplicationError(
             "ground_truth_under_media_root",
-            f"GROUND_TRUTH_CACHE ({root}) is inside MEDIA_ROOT ({media}); ground truth must never sit with uploaded "
-            "files. Set GROUND_TRUTH_CACHE to a folder outside MEDIA_ROOT.",
+            f"{setting} ({root}) is inside MEDIA_ROOT ({media}); ground truth must never sit with uploaded "
+            f"files. Set {setting} to a folder outside MEDIA_ROOT and try again.",
         )
     return root
+
+
+def cache_root() -> Path:
+    """GROUND_TRUTH_CACHE, refused when it sits inside MEDIA_ROOT."""
+    return folder_outside_media("GROUND_TRUTH_CACHE")
 
 
 def ground_truth_cached(*, relative: str, checksum: str) -> Path:
