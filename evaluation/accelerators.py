@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.metadata
+import importlib.util
 import os
 import sys
 import warnings
@@ -70,18 +70,24 @@ def jit_switched_off() -> bool:
 def _numba_version() -> str | None:
     if jit_switched_off():
         return None
+    import importlib.metadata
+
     try:
         return importlib.metadata.version("numba")
     except importlib.metadata.PackageNotFoundError:
         return None
 
 
-@functools.cache
-def jit() -> Any:
-    """The module of compiled kernels, :mod:`evaluation.jit`, or None without numba.
+_prefer_built = True  # warm-up switches it off while it fills numba's own cache
 
-    Imports numba the first time it is called (a few tenths of a second); kernels compiled
-    before are loaded from numba's cache.
+
+def jit() -> Any:
+    """The compiled kernels (:mod:`evaluation.jit`'s functions), or None without numba.
+
+    The module ``warm-up`` built ahead of time (:mod:`evaluation.aot`) when there is one for this
+    source and machine: it loads in a millisecond. Otherwise numba is imported the first time
+    (about 0.6 s of CPU with its set-up), and the kernels compiled before are loaded from numba's
+    cache.
 
     Examples
     --------
@@ -89,7 +95,33 @@ def jit() -> Any:
     >>> kernels is None or callable(kernels.unfilter_rows_into)
     True
     """
-    if _numba_version() is None:
+    return _kernels(_prefer_built)
+
+
+@functools.cache
+def _kernels(built: bool) -> Any:
+    if jit_switched_off():
+        return None
+    if built:
+        from evaluation import aot
+
+        module = aot.load()
+        if module is not None:
+            return module
+    return numba_kernels()
+
+
+@functools.cache
+def numba_kernels() -> Any:
+    """:mod:`evaluation.jit` compiled by numba on demand (None without numba).
+
+    Examples
+    --------
+    >>> kernels = numba_kernels()
+    >>> kernels is None or kernels.__name__
+    'evaluation.jit'
+    """
+    if jit_switched_off() or importlib.util.find_spec("numba") is None:
         return None
     # numba's array functions look for scipy's BLAS when they load (on a kernel's first call); our
     # loops use no linear algebra, and importing scipy, when installed, cost 0.3 s of CPU in every
@@ -120,11 +152,15 @@ def load_kernels() -> None:
     --------
     >>> load_kernels()
     """
+    kernels = jit()
+    if kernels is not None:
+        call_kernels(kernels)
+
+
+def call_kernels(kernels: Any) -> None:
+    """Call the two per-image kernels once with the argument types of the scoring loop."""
     import numpy as np
 
-    kernels = jit()
-    if kernels is None:
-        return
     # the argument types of evaluation.scoring's calls (a store's mask bits are read-only bytes)
     rows = np.frombuffer(bytearray(b"\x00\x01"), np.uint8).reshape(1, 2)
     out = np.empty((1, 1), np.uint8)

@@ -39,6 +39,8 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from evaluation.aot import BAD_FILTER, BAD_INPUT, LABEL_TOO_LARGE, SCORED
+
 _numba: Any = importlib.import_module("numba")
 trailing_zeros: Any = importlib.import_module("numba.cpython.unsafe.numbers").trailing_zeros
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -404,9 +406,6 @@ _THREE = np.uint64(3)
 _SEVEN = np.uint64(7)
 _EIGHT = np.uint64(8)
 _LAST = np.uint64(56)
-
-#: What :func:`score_label_image` and :func:`score_map_image` return.
-SCORED, BAD_FILTER, LABEL_TOO_LARGE, BAD_INPUT = 0, 1, 2, 3
 
 
 @_compiled()

@@ -54,7 +54,9 @@ def test_warm_up_command_fills_the_cache_folder(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("Accelerators: ") and "numba " in lines[0]
-    assert lines[1:] == [f"track {t}: scored with compiled loops" for t in (1, 2, 3)]
+    assert lines[1:4] == [f"track {t}: scored with compiled loops" for t in (1, 2, 3)]
+    built = next(cache.glob("lid_kernels_*"))
+    assert lines[4:] == [f"ahead-of-time kernels: {built}"]
     cached = {path.name.split("-")[0] for path in cache.rglob("*.nbi")}
     assert {
         "jit.score_label_image",

@@ -145,7 +145,7 @@ def test_compiled_rows_on_label_maps_with_long_runs(seed: int, height: int, widt
 def test_compiled_paeth_predictor_is_the_spec_for_every_input() -> None:
     # the compiled loops use stb_image's branch-free form of the predictor: check all 256^3 inputs
     numba = pytest.importorskip("numba")
-    kernels = accelerators.jit()
+    kernels = accelerators.numba_kernels()
     assert kernels is not None
 
     @numba.njit

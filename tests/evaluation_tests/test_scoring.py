@@ -27,6 +27,7 @@ from evaluation import (
     score_archive,
     scoring,
 )
+from evaluation import aot
 from evaluation.bootstrap import resample_weights
 from evaluation.synth import SyntheticSet
 
@@ -59,18 +60,59 @@ def test_store_and_folder_score_identically(made: SyntheticSet) -> None:
     assert open_ground_truth(store_of(made)).checksum == open_ground_truth(made.gt_dir, made.track).checksum
 
 
-def test_compiled_and_numpy_routes_score_identically(made: SyntheticSet, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert accelerators.jit() is not None
-    compiled = score_archive(made.track, store_of(made), made.pred_zip)  # type: ignore[arg-type]
-    monkeypatch.setattr(accelerators, "jit", lambda: None)
-    plain = score_archive(made.track, store_of(made), made.pred_zip)  # type: ignore[arg-type]
-    assert compiled.metrics() == plain.metrics()
+@pytest.fixture(scope="module")
+def built_kernels() -> aot.AotKernels:
+    """The kernels built ahead of time (as ``warm-up`` builds them; once per source and machine)."""
+    if aot.load() is None:
+        aot.build()
+    kernels = aot.load()
+    assert kernels is not None
+    return kernels
+
+
+def test_built_numba_and_numpy_routes_score_identically(
+    made: SyntheticSet, built_kernels: aot.AotKernels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results = {}
+    for route, kernels in (("built", built_kernels), ("numba", accelerators.numba_kernels()), ("numpy", None)):
+        assert route == "numpy" or kernels is not None
+        monkeypatch.setattr(accelerators, "jit", lambda kernels=kernels: kernels)
+        results[route] = score_archive(made.track, store_of(made), made.pred_zip)  # type: ignore[arg-type]
     if made.track == 3:
         fields = ("curves", "pixel_intersection", "pixel_union")
     else:
         fields = ("confusion", "intersection", "union")
-    for field in fields:
-        assert np.array_equal(getattr(compiled, field), getattr(plain, field)), field
+    for route in ("numba", "numpy"):
+        assert results[route].metrics() == results["built"].metrics(), route
+        for field in fields:
+            assert np.array_equal(getattr(results[route], field), getattr(results["built"], field)), (route, field)
+
+
+def test_built_kernels_hand_other_array_types_to_numba(built_kernels: aot.AotKernels) -> None:
+    # the built module unpacks arrays unchecked: a view it was not built for must not reach it
+    pairs, inter, union = np.zeros((256, 256), np.int64), np.zeros(256, np.int64), np.zeros(256, np.int64)
+    truth, prediction = np.array([0, 1, 1, 255], np.uint8), np.array([0, 1, 2, 2], np.uint8)
+    assert built_kernels.count_label_runs(truth, prediction, 255, pairs, inter, union)
+    assert (inter[:3].tolist(), union[:3].tolist(), int(pairs[1, 2]), int(pairs[255, 2])) == ([1, 1, 0], [1, 2, 1], 1, 1)
+    wide = np.zeros((256, 512), np.int64)
+    assert built_kernels.count_label_runs(truth, prediction, 255, wide[:, ::2], inter, union)  # strided: numba
+    assert (int(wide[1, 4]), int(wide[255, 4]), inter[:3].tolist()) == (1, 1, [2, 2, 0])
+    read_only = np.frombuffer(bytes(4), np.uint8).reshape(2, 2)
+    with pytest.raises(Exception, match="(?i)read-?only|readonly|immutable|cannot"):
+        built_kernels.unfilter_rows_into(np.zeros((2, 3), np.uint8), read_only)  # an output numba refuses too
+
+
+def test_built_kernels_load_without_numba(made: SyntheticSet, built_kernels: aot.AotKernels) -> None:
+    code = (
+        "import sys; from evaluation import score_archive, accelerators; "
+        f"r = score_archive({made.track}, {str(store_of(made))!r}, {str(made.pred_zip)!r}, workers=2); "
+        "print(type(accelerators.jit()).__name__, 'numba' in sys.modules, "
+        f"r.metrics()[{TRACKS[made.track].key_metric!r}])"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    expected = score_archive(made.track, store_of(made), made.pred_zip).metrics()[TRACKS[made.track].key_metric]  # type: ignore[arg-type]
+    assert out.stdout.split() == ["AotKernels", "False", repr(expected)]
 
 
 def test_scoring_without_numba_in_a_fresh_interpreter(made: SyntheticSet) -> None:
