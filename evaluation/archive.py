@@ -456,10 +456,11 @@ def _verify_local_headers(
             raise _reject(
                 "corrupt_archive", corrupt.format(f"the data of '{name}' runs past the end of the file"), name
             )
+        normalized = normalized_name(name)
+        base = posixpath.basename(normalized)
+        image_id = base[:-4] if base.endswith(".png") and len(base) > 4 else ""  # "": not a prediction's name
         members.append(
-            ArchiveMember(
-                normalized_name(name), "", start, info.compress_size, info.file_size, info.CRC, info.compress_type
-            )
+            ArchiveMember(normalized, image_id, start, info.compress_size, info.file_size, info.CRC, info.compress_type)
         )
     spans = sorted(
         (info.header_offset, m.data_offset + m.compressed_size, m.name) for info, m in zip(files, members, strict=True)
@@ -494,20 +495,10 @@ def _match_names(
     by_id: dict[str, ArchiveMember] = {}
     extra: list[str] = []
     for member in used:
-        base = posixpath.basename(member.name)
-        if base.endswith(".png") and len(base) > 4:
-            image_id = base[:-4]
-            by_id[image_id] = ArchiveMember(
-                member.name,
-                image_id,
-                member.data_offset,
-                member.compressed_size,
-                member.size,
-                member.crc,
-                member.method,
-            )
+        if member.image_id:
+            by_id[member.image_id] = member
         else:
-            extra.append(base)
+            extra.append(posixpath.basename(member.name))
     if expected is not None:
         expected_set = set(expected)
         missing = expected_set.difference(by_id)

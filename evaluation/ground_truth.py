@@ -223,6 +223,7 @@ class PackedGroundTruth(GroundTruth):
         self._checksum = str(index["checksum"])
         self._position = {name: i for i, name in enumerate(self.names)}
         self._shapes = np.asarray(index["shapes"], dtype=np.int64).reshape(-1, 2)
+        self._shape_list: list[tuple[int, int]] = [(h, w) for h, w in self._shapes.tolist()]
         self._offsets = np.asarray(index["offsets"], dtype=np.int64)
         self._descriptor = -1
 
@@ -236,13 +237,12 @@ class PackedGroundTruth(GroundTruth):
         return self._checksum
 
     def _shape_of(self, name: str) -> tuple[int, int]:
-        height, width = self._shapes[self._position[name]]
-        return int(height), int(width)
+        return self._shape_list[self._position[name]]
 
     def _stored(self, name: str) -> tuple[npt.NDArray[np.uint8], int, int]:
         """The image's bytes in ``labels.bin`` (track 3: packed bits), its height and width."""
         i = self._position[name]
-        height, width = (int(v) for v in self._shapes[i])
+        height, width = self._shape_list[i]
         if self._descriptor < 0:
             self._descriptor = os.open(os.path.join(self.path, LABELS_FILE), os.O_RDONLY | getattr(os, "O_BINARY", 0))
         size = (height * width + 7) // 8 if self.track == 3 else height * width
@@ -255,7 +255,8 @@ class PackedGroundTruth(GroundTruth):
         if self.track == 3:
             return super()._flat_labels(name, buffer)
         i = self._position[name]
-        size = int(self._shapes[i, 0] * self._shapes[i, 1])
+        height, width = self._shape_list[i]
+        size = height * width
         if buffer.size < size:
             raise ValueError(f"a buffer of {buffer.size} bytes cannot hold the {size} pixels of {name}")
         if self._descriptor < 0:

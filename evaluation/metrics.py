@@ -318,8 +318,10 @@ def iou_curve(intersection: IntArray, union: IntArray) -> FloatArray:
     >>> iou_curve(np.array([1, 0]), np.array([4, 0])).tolist()
     [0.25, 1.0]
     """
-    ratio = _ratio(intersection, union)
-    return np.where(np.asarray(union) > 0, ratio, 1.0)
+    num = np.asarray(intersection, dtype=np.float64)
+    den = np.asarray(union, dtype=np.float64)
+    curve = np.ones(np.broadcast_shapes(num.shape, den.shape))
+    return np.divide(num, den, out=curve, where=den > 0)  # one pass: I / U where U > 0, else 1
 
 
 def iou_threshold_curve(mask: U8Array, score_map: U8Array) -> FloatArray:
@@ -466,4 +468,4 @@ def inverted_counts(intersection: IntArray, union: IntArray) -> tuple[IntArray, 
     beyond_u = np.concatenate([union, objects], axis=-1)
     inverted_i = objects - beyond_i[..., 256:0:-1]
     inverted_u = union[..., :1] - beyond_u[..., 256:0:-1] + objects
-    return inverted_i.astype(np.int64), inverted_u.astype(np.int64)
+    return inverted_i.astype(np.int64, copy=False), inverted_u.astype(np.int64, copy=False)

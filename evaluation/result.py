@@ -60,6 +60,8 @@ def _json_number(value: float) -> float | None:
 def _counts(values: npt.ArrayLike) -> npt.NDArray[np.integer[Any]]:
     """Per-image track-3 counts, as ``uint32`` when they fit (half the memory of ``int64``)."""
     array = np.asarray(values)
+    if array.dtype == np.uint32:
+        return array  # fits by its type: no pass over the values, no copy
     if array.size and (int(array.max()) >= 2**32 or int(array.min()) < 0):
         return array.astype(np.int64)
     return array.astype(np.uint32)

@@ -31,7 +31,7 @@ from evaluation.result import ScoreResult
 from evaluation.tracks import TrackSpec, track_spec
 from evaluation.unfilter import unfilter_rows
 
-_CHUNKS_PER_WORKER = 8
+_CHUNKS_PER_WORKER = 32
 _CURVE_BLOCK = 512  # track 3 images whose histograms are kept until their curves are made
 
 
