@@ -48,7 +48,9 @@ def test_routes_without_the_optional_accelerators(monkeypatch: pytest.MonkeyPatc
         assert np.array_equal(decode_png(png_bytes(pixels, color_type=color_type, kinds=kinds), LIMIT), pixels)
 
 
-@pytest.mark.parametrize("kinds", [[4], [4, 4, 4, 0], [3, 4], [1, 4, 4]])
+@pytest.mark.parametrize(
+    "kinds", [[4], [4, 4, 4, 0], [3, 4], [1, 4, 4], [4, 4, 1], [4, 4, 4, 4, 0], [4, 4, 4, 4, 4, 2]]
+)
 def test_compiled_paeth_rows_agree_with_pillow_on_smooth_maps(kinds: list[int]) -> None:
     # Score-map-like gradients: neighbours differ by small signed steps, so the Paeth predictor's
     # differences are often negative (a uint8 subtraction there once wrapped and miscounted).
@@ -116,6 +118,17 @@ def test_a_bad_filter_type_is_corrupt() -> None:
     with pytest.raises(PngProblem) as caught:
         decode_png(broken, LIMIT)
     assert caught.value.code == "corrupt_png"
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 4, 5])
+def test_compiled_paeth_rows_of_every_small_width(width: int) -> None:
+    # three Paeth rows run interleaved, each a column behind: the first two columns and the last
+    # two are their edges, and a width of 1 has no second column
+    rng = np.random.default_rng(width)
+    for height in range(1, 8):
+        pixels = rng.integers(0, 256, (height, width)).astype(np.uint8)
+        for kinds in ([4], [4, 4, 4, 1], [4, 4, 0]):
+            assert np.array_equal(decode_png(png_bytes(pixels, kinds=kinds), LIMIT), pixels), (height, kinds)
 
 
 def test_header_is_read_without_decoding() -> None:
