@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -272,14 +273,19 @@ def _read_prediction(
 _worker_state: dict[str, Any] = {}
 
 
-def _start_worker(spec: TrackSpec, truth: GroundTruth, zip_path: str, limits: ArchiveLimits) -> None:
-    _worker_state.update(spec=spec, truth=truth, zip_path=zip_path, limits=limits)
+def _start_worker(
+    spec: TrackSpec, truth: GroundTruth, zip_path: str, limits: ArchiveLimits, members: list[ArchiveMember]
+) -> None:
+    _worker_state.update(spec=spec, truth=truth, zip_path=zip_path, limits=limits, members=members)
 
 
-def _score_chunk(job: tuple[int, list[ArchiveMember]]) -> ScoreResult | tuple[int, SubmissionFormatError]:
-    first_index, members = job
+def _score_chunk(job: tuple[int, int]) -> ScoreResult | tuple[int, SubmissionFormatError]:
+    """Score ``members[start:stop]``: a job names its range only (a forked worker has the members
+    already; pickling thousands of them per job cost the pool's feeder thread a core for 0.2 s)."""
+    start, stop = job
     state = _worker_state
-    return _score_members(state["spec"], state["truth"], state["zip_path"], members, state["limits"], first_index)
+    members = state["members"][start:stop]
+    return _score_members(state["spec"], state["truth"], state["zip_path"], members, state["limits"], start)
 
 
 def _pool_context() -> Any:
@@ -303,18 +309,21 @@ def _score_in_pool(
     workers: int,
 ) -> ScoreResult:
     size = max(1, -(-len(members) // (workers * _CHUNKS_PER_WORKER)))
-    jobs = [(start, members[start : start + size]) for start in range(0, len(members), size)]
+    jobs = [(start, min(start + size, len(members))) for start in range(0, len(members), size)]
     truth.close()
     context = _pool_context()
     if context.get_start_method() == "fork":
         accelerators.load_kernels()  # load numba and the kernels once here: the forked workers inherit them
+    gc.freeze()  # the objects made so far are left alone by the collector: no copy-on-write of their pages
     try:
-        pool = context.Pool(workers, initializer=_start_worker, initargs=(spec, truth, zip_path, limits))
+        pool = context.Pool(workers, initializer=_start_worker, initargs=(spec, truth, zip_path, limits, members))
     except AssertionError:  # "daemonic processes are not allowed to have children"
         outcome = _score_members(spec, truth, zip_path, members, limits, 0)
         if isinstance(outcome, tuple):
             raise outcome[1] from None
         return outcome
+    finally:
+        gc.unfreeze()
     with pool:
         outcomes = pool.map(_score_chunk, jobs, chunksize=1)
     failures = [o for o in outcomes if isinstance(o, tuple)]

@@ -19,6 +19,7 @@ from evaluation import (
     TRACKS,
     ScoreResult,
     accelerators,
+    aot,
     bootstrap_interval,
     load_per_image,
     make_synthetic,
@@ -27,7 +28,6 @@ from evaluation import (
     score_archive,
     scoring,
 )
-from evaluation import aot
 from evaluation.bootstrap import resample_weights
 from evaluation.synth import SyntheticSet
 
@@ -93,7 +93,12 @@ def test_built_kernels_hand_other_array_types_to_numba(built_kernels: aot.AotKer
     pairs, inter, union = np.zeros((256, 256), np.int64), np.zeros(256, np.int64), np.zeros(256, np.int64)
     truth, prediction = np.array([0, 1, 1, 255], np.uint8), np.array([0, 1, 2, 2], np.uint8)
     assert built_kernels.count_label_runs(truth, prediction, 255, pairs, inter, union)
-    assert (inter[:3].tolist(), union[:3].tolist(), int(pairs[1, 2]), int(pairs[255, 2])) == ([1, 1, 0], [1, 2, 1], 1, 1)
+    assert (inter[:3].tolist(), union[:3].tolist(), int(pairs[1, 2]), int(pairs[255, 2])) == (
+        [1, 1, 0],
+        [1, 2, 1],
+        1,
+        1,
+    )
     wide = np.zeros((256, 512), np.int64)
     assert built_kernels.count_label_runs(truth, prediction, 255, wide[:, ::2], inter, union)  # strided: numba
     assert (int(wide[1, 4]), int(wide[255, 4]), inter[:3].tolist()) == (1, 1, [2, 2, 0])
