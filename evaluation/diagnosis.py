@@ -97,7 +97,7 @@ def localization_diagnosis(
     union: npt.NDArray[np.integer[Any]],
     peak_iou: float | None,
     *,
-    chunk: int = 4096,
+    chunk: int = 512,
 ) -> dict[str, Any]:
     """Track 3: the Peak-IoU of the inverted maps ``255 - map``, and the advice.
 
@@ -108,8 +108,10 @@ def localization_diagnosis(
     peak_iou : float or None
         The score.
     chunk : int, optional
-        Images handled at a time (bounds the memory); the curve is summed image after image in
-        name order, as the score's curve is, so the figure is what scoring ``255 - map`` gives.
+        Images handled at a time (bounds the memory: small blocks reuse the same memory, where
+        4,096 images at a time took five times longer on 21,120 images, mostly in page faults);
+        the curve is summed image after image in name order, as the score's curve is, so the
+        figure is what scoring ``255 - map`` gives.
 
     Examples
     --------

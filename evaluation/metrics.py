@@ -318,10 +318,11 @@ def iou_curve(intersection: IntArray, union: IntArray) -> FloatArray:
     >>> iou_curve(np.array([1, 0]), np.array([4, 0])).tolist()
     [0.25, 1.0]
     """
-    num = np.asarray(intersection, dtype=np.float64)
-    den = np.asarray(union, dtype=np.float64)
+    num = np.asarray(intersection)
+    den = np.asarray(union)
     curve = np.ones(np.broadcast_shapes(num.shape, den.shape))
-    return np.divide(num, den, out=curve, where=den > 0)  # one pass: I / U where U > 0, else 1
+    # one pass, the counts converted to float64 a block at a time (no full-size copies): I / U where U > 0
+    return np.divide(num, den, out=curve, where=den > 0, dtype=np.float64)
 
 
 def iou_threshold_curve(mask: U8Array, score_map: U8Array) -> FloatArray:

@@ -244,12 +244,12 @@ class ScoreResult:
         if not self.names:
             return {"peak_iou": None, "peak_threshold": None, "curve": [], "curve_pixel": [], "diagnosis": None}
         order = sorted(range(len(self.names)), key=self.names.__getitem__)
-        curve = self.curves[order].sum(axis=0) / len(order)
+        in_order = order == list(range(len(order)))  # as score_archive builds it: no copy
+        curve = (self.curves if in_order else self.curves[order]).sum(axis=0) / len(order)
         if self.counts is None:
             peak_iou, peak_threshold = peak(curve)
             diagnosis = None
         else:
-            in_order = order == list(range(len(order)))  # as score_archive builds it: no copy
             intersection, union = (c if in_order else c[order] for c in self.counts)
             peak_iou, peak_threshold = exact_peak(curve, intersection, union)
             diagnosis = localization_diagnosis(intersection, union, peak_iou)
