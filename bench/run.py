@@ -14,9 +14,11 @@ their own), with the ground truth packed by ``python -m evaluation pack``. ``--s
 the project's own generator instead (:func:`evaluation.make_synthetic`: predictions 95% right,
 which flatters the scorer).
 
-Per track it times the command a verifier runs, ``python -m evaluation score --workers N --json``,
-as a new process (wall time including interpreter start and numba's load; the best of
-``--repeat`` runs), samples the private memory (USS) of its worker processes in one more run, and
+It first runs ``python -m evaluation warm-up`` (numba's cache and the kernels built ahead of time,
+as after an install). Per track it times the command a verifier runs,
+``python -m evaluation score --workers N --json``, as a new process (wall time including
+interpreter start and the kernels' load; the best of ``--repeat`` runs, and the least CPU time,
+user + system of all its processes, which a busy machine changes less), samples the private memory (USS) of its worker processes in one more run, and
 times a naive reference (extract, decode with Pillow, per-image histogram; a 256-threshold loop for
 track 3: bench/naive.py) in the same run, on images spread over the split, extrapolated.
 """
@@ -27,6 +29,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -103,15 +106,27 @@ def cli_command(track: int, store: Path, pred: Path, workers: int) -> list[str]:
     ]
 
 
-def run_cli(command: list[str]) -> tuple[float, dict[str, object]]:
-    """Wall seconds of one run of the command (a new process) and its JSON output."""
+def run_cli(command: list[str]) -> tuple[float, float, dict[str, object]]:
+    """Wall seconds and CPU seconds (user + system, all its processes) of one run of the command
+    (a new process), and its JSON output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise BenchError(f"{' '.join(command)} failed (exit status {done.returncode}): {done.stderr.strip()[-500:]}")
     payload: dict[str, object] = json.loads(done.stdout)
-    return seconds, payload
+    return seconds, cpu, payload
+
+
+def warm_up() -> str:
+    """``python -m evaluation warm-up`` (numba's cache, the kernels built ahead of time); its last line."""
+    done = subprocess.run([sys.executable, "-m", "evaluation", "warm-up"], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BenchError(f"python -m evaluation warm-up failed: {done.stderr.strip()[-500:]}")
+    return done.stdout.strip().splitlines()[-1]
 
 
 def cli_memory(command: list[str]) -> tuple[float, float]:
@@ -127,10 +142,11 @@ def measure(track: int, store: Path, pred: Path, gt: Path, workers: int, repeat:
     pixels = sum(h * w for h, w in map(truth.shape_of, truth.names))
     command = cli_command(track, store, pred, workers)
     load = os.getloadavg()[0]
-    times, payload = [], {}
+    times, cpus, payload = [], [], {}
     for _ in range(repeat):
-        seconds, payload = run_cli(command)
+        seconds, cpu, payload = run_cli(command)
         times.append(seconds)
+        cpus.append(cpu)
     main_mib, worker_mib = cli_memory(command)
     step = max(1, len(truth.names) // NAIVE_SAMPLE[track])
     sample = truth.names[::step][: NAIVE_SAMPLE[track]]
@@ -141,6 +157,7 @@ def measure(track: int, store: Path, pred: Path, gt: Path, workers: int, repeat:
         "megapixels": pixels / 1e6,
         "best": min(times),
         "first": times[0],
+        "cpu": min(cpus),
         "naive": naive,
         "sample": len(sample),
         "worker_mib": worker_mib,
@@ -170,10 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"data: {data_kind} in {args.data}; `python -m evaluation score --workers {args.workers} --json` "
-        f"as a new process, best of {args.repeat} (page cache warm after the first run)\n"
+        f"as a new process, best of {args.repeat} (page cache warm after the first run)"
     )
     rows = []
     try:
+        print(f"warm-up: {warm_up()}\n", flush=True)
         for track in args.tracks:
             if args.synthetic:
                 count = FULL[track] // 10 if args.quick else FULL[track]
@@ -187,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             verdict = "" if not full_size else (" OK" if row["best"] <= target else f" (target {target:.1f} s)")
             print(
                 f"track {track}: {row['images']:,.0f} images ({row['megapixels']:,.0f} Mpx, zip {row['zip_mib']:,.0f} MiB): "
-                f"{row['best']:.2f} s best, {row['first']:.2f} s first{verdict}; "
+                f"{row['best']:.2f} s best, {row['first']:.2f} s first{verdict}, {row['cpu']:.2f} s of CPU (least); "
                 f"naive {row['naive']:,.1f} s (from {row['sample']:.0f} images, extrapolated; "
                 f"{row['naive'] / row['best']:,.0f}x slower); peak private memory: worker {row['worker_mib']:,.0f} MiB, "
                 f"main {row['main_mib']:,.0f} MiB; key metric {100 * row['key']:.2f}; load average {row['load']:.2f}",
@@ -196,11 +214,13 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as error:
         print(error, file=sys.stderr)
         return 1
-    print("\n| track | images | CLI s (best) | naive s (extrapolated) | speed-up | worker MiB | main MiB | load avg |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "\n| track | images | CLI s (best) | CPU s (least) | naive s (extrapolated) | speed-up | worker MiB | main MiB | load avg |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for track, row in rows:
         print(
-            f"| {track} | {row['images']:,.0f} | {row['best']:.2f} | {row['naive']:,.1f} | "
+            f"| {track} | {row['images']:,.0f} | {row['best']:.2f} | {row['cpu']:.2f} | {row['naive']:,.1f} | "
             f"{row['naive'] / row['best']:,.0f}x | {row['worker_mib']:,.0f} | {row['main_mib']:,.0f} | {row['load']:.2f} |"
         )
     return 0

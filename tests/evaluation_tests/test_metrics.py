@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evaluation import TRACKS, ScoreResult, accelerators
-from evaluation.kernels import SegmentationAccumulator, localization_image
+from evaluation.kernels import SegmentationAccumulator, localization_histograms, localization_image
 from evaluation.metrics import (
     confusion_matrix,
     iou_threshold_curve,
@@ -215,6 +215,19 @@ def test_track3_against_the_threshold_loop(route: str, seed: int, height: int, w
     assert np.allclose(localization_image(mask, score_map)[0], expected, rtol=0, atol=1e-15)
     packed = localization_image(np.packbits(mask.ravel()), score_map, packed=True)[0]  # as a store holds it
     assert np.allclose(packed, expected, rtol=0, atol=1e-15)
+
+
+def test_track3_histograms_of_region_masks(route: str) -> None:
+    # an object is a region: most packed mask bytes are all object or all background, which the
+    # compiled loop counts without taking their bits apart; the bytes on the region's edges are mixed
+    rng = np.random.default_rng(5)
+    for height, width in ((37, 53), (8, 8), (1, 9), (3, 24)):
+        mask = np.zeros((height, width), np.uint8)
+        mask[height // 4 : 3 * height // 4 + 1, width // 3 :] = 1
+        score_map = rng.integers(0, 256, (height, width)).astype(np.uint8)
+        counts = localization_histograms(np.packbits(mask.ravel()), score_map, packed=True)
+        codes = mask.ravel().astype(np.int64) * 256 + score_map.ravel()
+        assert np.array_equal(counts, np.bincount(codes, minlength=512).reshape(2, 256)), (height, width)
 
 
 def test_track3_histograms_of_a_large_image_by_hand(route: str) -> None:
