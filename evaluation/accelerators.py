@@ -105,7 +105,7 @@ def _kernels(built: bool) -> Any:
     if built:
         from evaluation import aot
 
-        module = aot.load()
+        module = aot.load(numba_kernels)
         if module is not None:
             return module
     return numba_kernels()

@@ -24,6 +24,7 @@ import os
 import platform
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -107,27 +108,42 @@ class AotKernels:
 
     Each call whose arrays have the types the module was built for (C-contiguous, the dtype and
     dimensions of its signature, writable where the kernel writes) goes to the module; any other
-    call, and any other name, goes to :mod:`evaluation.jit` (numba is imported then).
+    call, and any other name, goes to :mod:`evaluation.jit` as ``numba()`` returns it (numba is
+    imported then).
 
     Examples
     --------
-    >>> kernels = load()
+    >>> kernels = load(lambda: None)
     >>> kernels is None or kernels.SCORED == SCORED
     True
     """
 
     SCORED, BAD_FILTER, LABEL_TOO_LARGE, BAD_INPUT = SCORED, BAD_FILTER, LABEL_TOO_LARGE, BAD_INPUT
 
-    def __init__(self, module: Any) -> None:
+    def __init__(self, module: Any, numba: Callable[[], Any]) -> None:
         self.module = module
+        self._numba = numba
         for name, (_, arrays) in _EXPORTS.items():
-            setattr(self, name, _dispatching(name, getattr(module, name), arrays))
+            setattr(self, name, _dispatching(name, getattr(module, name), arrays, self._jit))
+
+    def _jit(self) -> Any:
+        kernels = self._numba()
+        if kernels is None:
+            raise RuntimeError("numba is needed for a call the built kernels do not cover")
+        return kernels
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(_numba_kernels(), name)
+        if name.startswith("__") or name == "_numba":
+            raise AttributeError(name)
+        return getattr(self._jit(), name)
 
 
-def _dispatching(name: str, built: Any, kinds: tuple[tuple[np.dtype[Any], int, bool] | None, ...]) -> Any:
+def _dispatching(
+    name: str,
+    built: Any,
+    kinds: tuple[tuple[np.dtype[Any], int, bool] | None, ...],
+    jit: Callable[[], Any],
+) -> Any:
     def call(*args: Any) -> Any:
         if len(args) == len(kinds):
             for value, kind in zip(args, kinds, strict=True):
@@ -144,23 +160,17 @@ def _dispatching(name: str, built: Any, kinds: tuple[tuple[np.dtype[Any], int, b
                     break
             else:
                 return built(*args)
-        return getattr(_numba_kernels(), name)(*args)
+        return getattr(jit(), name)(*args)
 
     call.__name__ = name
     return call
 
 
-def _numba_kernels() -> Any:
-    from evaluation.accelerators import numba_kernels
+def load(numba: Callable[[], Any]) -> AotKernels | None:
+    """The built module of this source and machine, or None if there is none (or it does not load).
 
-    kernels = numba_kernels()
-    if kernels is None:
-        raise RuntimeError("numba is needed for a call the built kernels do not cover")
-    return kernels
-
-
-def load() -> AotKernels | None:
-    """The built module of this source and machine, or None if there is none (or it does not load)."""
+    ``numba`` returns :mod:`evaluation.jit` (or None), for the calls the module does not cover.
+    """
     path = module_path()
     if path is None or not path.is_file():
         return None
@@ -173,11 +183,12 @@ def load() -> AotKernels | None:
         spec.loader.exec_module(module)
     except (ImportError, OSError):
         return None
-    return AotKernels(module)
+    return AotKernels(module, numba)
 
 
-def build() -> Path:
-    """Build the module with ``numba.pycc`` (a C compiler is needed), replacing none that exists.
+def build(kernels: Any) -> Path:
+    """Build the module of ``kernels`` (:mod:`evaluation.jit`) with ``numba.pycc`` (a C compiler is
+    needed); a module already built for this source and machine is kept.
 
     Returns
     -------
@@ -197,8 +208,6 @@ def build() -> Path:
     import importlib
     import warnings
 
-    from evaluation import jit
-
     pycc: Any = importlib.import_module("numba.pycc")
 
     name = path.name.split(".", 1)[0]
@@ -208,7 +217,7 @@ def build() -> Path:
         compiler.output_dir = building
         compiler.target_cpu = "host"  # as numba's own cache: this machine's instruction set
         for function, (signature, _) in _EXPORTS.items():
-            compiler.export(function, signature)(getattr(jit, function).py_func)
+            compiler.export(function, signature)(getattr(kernels, function).py_func)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # numba.pycc's pending-deprecation notice

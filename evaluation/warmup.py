@@ -45,11 +45,12 @@ def warm_up() -> list[str]:
                 done.append(f"track {track}: scored with {'compiled loops' if accelerators.jit() else 'numpy'}")
     finally:
         accelerators._prefer_built = saved
-    if accelerators.numba_kernels() is None:
+    kernels = accelerators.numba_kernels()
+    if kernels is None:
         done.append("ahead-of-time kernels: not built (numba is not installed or switched off)")
         return done
     try:
-        done.append(f"ahead-of-time kernels: {aot.build()}")
+        done.append(f"ahead-of-time kernels: {aot.build(kernels)}")
     except RuntimeError as error:
         done.append(f"ahead-of-time kernels: not built, each scoring process loads numba instead ({error})")
     return done

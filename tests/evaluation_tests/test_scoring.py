@@ -63,9 +63,9 @@ def test_store_and_folder_score_identically(made: SyntheticSet) -> None:
 @pytest.fixture(scope="module")
 def built_kernels() -> aot.AotKernels:
     """The kernels built ahead of time (as ``warm-up`` builds them; once per source and machine)."""
-    if aot.load() is None:
-        aot.build()
-    kernels = aot.load()
+    if aot.load(accelerators.numba_kernels) is None:
+        aot.build(accelerators.numba_kernels())
+    kernels = aot.load(accelerators.numba_kernels)
     assert kernels is not None
     return kernels
 
