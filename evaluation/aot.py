@@ -208,19 +208,21 @@ def build(kernels: Any) -> Path:
     import importlib
     import warnings
 
-    pycc: Any = importlib.import_module("numba.pycc")
-
+    try:
+        pycc: Any = importlib.import_module("numba.pycc")  # needs distutils or setuptools
+    except ImportError as error:
+        raise RuntimeError(f"numba.pycc cannot be imported ({error})") from None
     name = path.name.split(".", 1)[0]
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".building-") as building:
-        compiler = pycc.CC(name)
-        compiler.output_dir = building
-        compiler.target_cpu = "host"  # as numba's own cache: this machine's instruction set
-        for function, (signature, _) in _EXPORTS.items():
-            compiler.export(function, signature)(getattr(kernels, function).py_func)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # numba.pycc's pending-deprecation notice
+                compiler = pycc.CC(name)  # refuses at once when no C compiler is found
+                compiler.output_dir = building
+                compiler.target_cpu = "host"  # as numba's own cache: this machine's instruction set
+                for function, (signature, _) in _EXPORTS.items():
+                    compiler.export(function, signature)(getattr(kernels, function).py_func)
                 compiler.compile()
         except Exception as error:  # distutils' CompileError, a missing compiler, ...
             raise RuntimeError(f"numba.pycc could not build the kernels ({type(error).__name__}: {error})") from None

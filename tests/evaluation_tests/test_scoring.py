@@ -107,6 +107,23 @@ def test_built_kernels_hand_other_array_types_to_numba(built_kernels: aot.AotKer
         built_kernels.unfilter_rows_into(np.zeros((2, 3), np.uint8), read_only)  # an output numba refuses too
 
 
+def test_without_a_c_compiler_the_kernels_are_not_built_and_numba_scores(tmp_path: Path) -> None:
+    code = (
+        "from evaluation import aot, accelerators\n"
+        "try:\n"
+        "    aot.build(accelerators.numba_kernels())\n"
+        "except RuntimeError as error:\n"
+        "    print('refused:', str(error).splitlines()[0])\n"
+        "print(type(accelerators.jit()).__name__, aot.module_path().exists())\n"
+    )
+    env = {**os.environ, "CC": "/bin/false", "NUMBA_CACHE_DIR": str(tmp_path)}
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True)
+    refused, route = out.stdout.splitlines()
+    assert refused.startswith("refused: numba.pycc could not build the kernels") and "compiler" in refused
+    assert route == "module False"  # evaluation.jit, through numba
+
+
 def test_built_kernels_load_without_numba(made: SyntheticSet, built_kernels: aot.AotKernels) -> None:
     code = (
         "import sys; from evaluation import score_archive, accelerators; "
