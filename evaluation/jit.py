@@ -223,6 +223,73 @@ def _unfilter_paeth_triple(src: U8Array, s: Any, up: U8Array, u: Any, dst: U8Arr
 
 
 _TWO = np.uint64(2)
+_THREE_ROWS = np.uint64(3)
+
+
+@_compiled()
+def _unfilter_paeth_quad(src: U8Array, s: Any, up: U8Array, u: Any, dst: U8Array, d: Any, width: int) -> None:
+    """Four consecutive Paeth rows at once, in a staircase (row k is k - 1 pixels behind row 1;
+    ``width >= 3``): four chains in flight, 14% faster again than three rows."""
+    s2 = s + _index(width + 1)
+    d2 = d + _index(width)
+    s3 = s2 + _index(width + 1)
+    d3 = d2 + _index(width)
+    s4 = s3 + _index(width + 1)
+    d4 = d3 + _index(width)
+    # the staircase's first steps: row 1 columns 0-2, row 2 columns 0-1, row 3 column 0
+    above = _wide(up[u])
+    left = (_wide(src[s]) + _paeth(0, above, 0)) & 255
+    dst[d] = left
+    corner = above
+    left2 = (_wide(src[s2]) + _paeth(0, left, 0)) & 255
+    dst[d2] = left2
+    corner2 = left
+    above = _wide(up[u + _ONE])
+    left = (_wide(src[s + _ONE]) + _paeth(left, above, corner)) & 255
+    dst[d + _ONE] = left
+    corner = above
+    left3 = (_wide(src[s3]) + _paeth(0, left2, 0)) & 255
+    dst[d3] = left3
+    corner3 = left2
+    left2 = (_wide(src[s2 + _ONE]) + _paeth(left2, left, corner2)) & 255
+    dst[d2 + _ONE] = left2
+    corner2 = left
+    above = _wide(up[u + _TWO])
+    left = (_wide(src[s + _TWO]) + _paeth(left, above, corner)) & 255
+    dst[d + _TWO] = left
+    corner = above
+    left4 = 0
+    corner4 = 0
+    # each row's upper neighbour is the row above's pixel one column back, still in its ``left``
+    for x in range(3, width):
+        here = _index(x)
+        left4 = (_wide(src[s4 + here - _THREE_ROWS]) + _paeth(left4, left3, corner4)) & 255
+        dst[d4 + here - _THREE_ROWS] = left4
+        corner4 = left3
+        left3 = (_wide(src[s3 + here - _TWO]) + _paeth(left3, left2, corner3)) & 255
+        dst[d3 + here - _TWO] = left3
+        corner3 = left2
+        left2 = (_wide(src[s2 + here - _ONE]) + _paeth(left2, left, corner2)) & 255
+        dst[d2 + here - _ONE] = left2
+        corner2 = left
+        above = _wide(up[u + here])
+        left = (_wide(src[s + here]) + _paeth(left, above, corner)) & 255
+        dst[d + here] = left
+        corner = above
+    # the staircase's last steps: rows 2-4 finish (a loop of its own: tests in the loop above cost 14%)
+    for x in range(width, width + 3):
+        here = _index(x)
+        left4 = (_wide(src[s4 + here - _THREE_ROWS]) + _paeth(left4, left3, corner4)) & 255
+        dst[d4 + here - _THREE_ROWS] = left4
+        corner4 = left3
+        if x < width + 2:
+            left3 = (_wide(src[s3 + here - _TWO]) + _paeth(left3, left2, corner3)) & 255
+            dst[d3 + here - _TWO] = left3
+            corner3 = left2
+        if x < width + 1:
+            left2 = (_wide(src[s2 + here - _ONE]) + _paeth(left2, left, corner2)) & 255
+            dst[d2 + here - _ONE] = left2
+            corner2 = left
 
 
 @_compiled()
@@ -280,6 +347,9 @@ def unfilter_rows_into(rows: U8Array, out: U8Array) -> bool:
             _unfilter_up(src, s, up, u, dst, d, width)
         elif kind == 3:
             _unfilter_average(src, s, up, u, dst, d, width)
+        elif width >= 3 and r + 3 < height and rows[r + 1, 0] == 4 and rows[r + 2, 0] == 4 and rows[r + 3, 0] == 4:
+            _unfilter_paeth_quad(src, s, up, u, dst, d, width)
+            r += 3
         elif width >= 2 and r + 2 < height and rows[r + 1, 0] == 4 and rows[r + 2, 0] == 4:
             _unfilter_paeth_triple(src, s, up, u, dst, d, width)
             r += 2
