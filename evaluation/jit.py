@@ -6,8 +6,8 @@ their numpy/libspng routes, which give the same numbers (the tests run both).
 
 - :func:`unfilter_rows_into` undoes the five PNG row filters of an 8-bit single-channel image. Paeth
   rows, the common kind in smooth score maps, depend on the pixel to their left, so one row is a
-  chain of dependent steps; three (or two) consecutive Paeth rows are interleaved, each a pixel
-  behind the one above it, so that the processor works on three chains at once.
+  chain of dependent steps; four (or three, or two) consecutive Paeth rows are interleaved, each
+  a pixel behind the one above it, so that the processor works on four chains at once.
 - :func:`count_label_runs` adds an image of a segmentation track to the dataset's confusion matrix
   one run of equal (truth, prediction) pixel pairs at a time, and its per-class intersections
   and unions to two vectors: no C x C array per image.
