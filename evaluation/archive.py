@@ -478,8 +478,13 @@ def _verify_local_headers(
 def _match_names(
     path: str, entries: int, folders_listed: list[str], members: list[ArchiveMember], expected: Collection[str] | None
 ) -> ArchiveListing:
-    ignored = [member.name for member in members if is_ignored(member.name)]
-    used = [member for member in members if not is_ignored(member.name)]
+    ignored: list[str] = []
+    used: list[ArchiveMember] = []
+    for member in members:
+        if is_ignored(member.name):
+            ignored.append(member.name)
+        else:
+            used.append(member)
     ignored += [folder for folder in folders_listed if is_ignored(folder)]
     if not used:
         raise _reject(
