@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.conf import settings
 from django.core.files import File
@@ -110,30 +111,97 @@ def archive_local_copy(field: FieldFile) -> Iterator[str]:
     The copy lives in FILE_UPLOAD_TEMP_DIR (or the system's temporary folder) and is removed on
     leaving, whatever happens.
     """
+    fd, local = tempfile.mkstemp(suffix=".zip", prefix="lid-archive-", dir=settings.FILE_UPLOAD_TEMP_DIR)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            _download(field, out)
+        yield local
+    finally:
+        os.unlink(local)
+
+
+def _download(field: FieldFile, out: BinaryIO) -> None:
+    """Stream a stored file into ``out``, refusing more than MAX_UPLOAD_BYTES."""
     limit = settings.MAX_UPLOAD_BYTES
     too_large = StoredArchiveTooLarge(
         f"The stored archive {field.name} is larger than MAX_UPLOAD_BYTES ({limit} bytes)."
     )
-    fd, local = tempfile.mkstemp(suffix=".zip", prefix="lid-archive-", dir=settings.FILE_UPLOAD_TEMP_DIR)
-    try:
-        with os.fdopen(fd, "wb") as out, field.storage.open(str(field.name), "rb") as source:
-            if source.size is not None and source.size > limit:  # known before any byte is fetched
+    with field.storage.open(str(field.name), "rb") as source:
+        if source.size is not None and source.size > limit:  # known before any byte is fetched
+            raise too_large
+        s3_object = getattr(source, "obj", None)  # django-storages' S3File: straight to our file
+        if s3_object is not None:
+            s3_object.download_fileobj(out)
+            if out.tell() > limit:
                 raise too_large
-            s3_object = getattr(source, "obj", None)  # django-storages' S3File: straight to our file
-            if s3_object is not None:
-                s3_object.download_fileobj(out)
-                if out.tell() > limit:
+        else:
+            size = 0
+            while chunk := source.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
                     raise too_large
-            else:
-                size = 0
-                while chunk := source.read(CHUNK):
-                    size += len(chunk)
-                    if size > limit:
-                        raise too_large
-                    out.write(chunk)
-        yield local
-    finally:
-        os.unlink(local)
+                out.write(chunk)
+
+
+# The one archive this pool process keeps while it scores shards of a submission: {sha256: path}.
+_kept: dict[str, str] = {}
+
+
+def _kept_folder() -> str:
+    return os.path.join(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir(), "lid-shard-archives")
+
+
+def archive_kept_copy(field: FieldFile, sha256: str) -> str:
+    """A local copy of a stored archive that this process keeps for the next shard of the same
+    submission: fetched once per process (not once per shard), named by its SHA-256.
+
+    A process keeps at most one: asking for another archive removes the previous copy, as does
+    :func:`archive_kept_release`. Copies left by processes that died (SIGKILL) are removed the next
+    time any process of the machine fetches one.
+    """
+    path = _kept.get(sha256)
+    if path is not None and os.path.exists(path):
+        return path
+    archive_kept_release()
+    folder = _kept_folder()
+    os.makedirs(folder, exist_ok=True)
+    _remove_orphans(folder)
+    path = os.path.join(folder, f"{os.getpid()}-{sha256}.zip")
+    partial = path + ".part"
+    try:
+        with open(partial, "wb") as out:
+            _download(field, out)
+        os.replace(partial, path)
+    except BaseException:
+        if os.path.exists(partial):
+            os.unlink(partial)
+        raise
+    _kept[sha256] = path
+    return path
+
+
+def archive_kept_release() -> None:
+    """Remove the archive this process keeps, if any."""
+    for path in _kept.values():
+        if os.path.exists(path):
+            os.unlink(path)
+    _kept.clear()
+
+
+def _remove_orphans(folder: str) -> None:
+    for entry in os.scandir(folder):
+        pid = entry.name.split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:  # its process is gone: nobody reads it any more
+            try:
+                os.unlink(entry.path)
+            except FileNotFoundError:
+                pass
+        except PermissionError:  # another user's live process
+            continue
 
 
 def archive_delete(name: str | None) -> None:
