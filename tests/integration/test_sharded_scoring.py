@@ -22,7 +22,7 @@ from submissions.models import ScoringShard, ShardStatus, Status, Submission
 from tests.security_tests import hostile
 from tests.security_tests.uploads import make_upload_world
 from tests.support.harness import wait_until
-from tests.support.workers import private_broker, start_beat, start_worker, wait_for_status  # noqa: F401 - fixtures
+from tests.support.workers import wait_for_status
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 FINAL = (Status.SCORED, Status.REJECTED, Status.FAILED)
