@@ -173,7 +173,7 @@ def submission_evaluate_merged(*, submission: Any, result_names: list[str], stat
                 while chunk := source.read(1 << 20):
                     out.write(chunk)
             parts.append(evaluation.load_result(local))
-    result = sum(parts, evaluation.ScoreResult(track.number, []))
+    result = evaluation.merge_results(parts)
     if list(result.names) != names:
         raise ValueError(f"the shards of submission {submission.pk} do not cover the ground truth's images once")
     return _evaluation_of(result, track, stats_name, checksum)

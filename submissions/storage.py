@@ -3,13 +3,17 @@
 An upload is never read whole into memory: Django streams anything over 2 MiB to a temporary
 file, and smaller uploads are copied to one here, in chunks, while the SHA-256 is computed.
 Archives are kept in the default storage (MEDIA_ROOT, or a private S3 bucket: see
-``lidserver.object_storage``); nothing uses a stored file's ``.path``: a worker streams the archive
-to a local temporary file (:func:`archive_local_copy`) and removes it afterwards.
+``lidserver.object_storage``); nothing reads a stored file's ``.path``: a worker streams the archive
+to a local temporary file (:func:`archive_local_copy`) and removes it afterwards. The one
+exception is :func:`archive_kept_copy` (the copy the pool processes of a machine share for the
+shards of a large submission), which hard-links the stored file when the storage is a local folder
+on the same filesystem instead of copying 700 MB, and streams it otherwise.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import os
 import tempfile
@@ -143,8 +147,9 @@ def _download(field: FieldFile, out: BinaryIO) -> None:
                 out.write(chunk)
 
 
-# The one archive this pool process keeps while it scores shards of a submission: {sha256: path}.
-_kept: dict[str, str] = {}
+# The archive this pool process holds (a shared lock on its kept copy) while it scores shards of
+# one submission: {sha256: file descriptor}.
+_held: dict[str, int] = {}
 
 
 def _kept_folder() -> str:
@@ -152,56 +157,92 @@ def _kept_folder() -> str:
 
 
 def archive_kept_copy(field: FieldFile, sha256: str) -> str:
-    """A local copy of a stored archive that this process keeps for the next shard of the same
-    submission: fetched once per process (not once per shard), named by its SHA-256.
+    """A local copy of a stored archive, shared by the pool processes of this machine that score
+    shards of the same submission: fetched once per machine, not once per shard or process.
 
-    A process keeps at most one: asking for another archive removes the previous copy, as does
-    :func:`archive_kept_release`. Copies left by processes that died (SIGKILL) are removed the next
-    time any process of the machine fetches one.
+    The copy is ``<temporary folder>/lid-shard-archives/<sha256>.zip``. With local storage on the
+    same filesystem it is a hard link to the stored file (no byte copied); otherwise it is streamed
+    from storage like :func:`archive_local_copy`. This process holds a shared lock (``flock``) on it
+    until :func:`archive_kept_release` (or until it asks for another archive, or dies); a copy that
+    no process holds is removed by the next release on the machine. So a machine keeps at most one
+    archive per pool process.
     """
-    path = _kept.get(sha256)
-    if path is not None and os.path.exists(path):
-        return path
+    if sha256 in _held:
+        return os.path.join(_kept_folder(), f"{sha256}.zip")
     archive_kept_release()
     folder = _kept_folder()
     os.makedirs(folder, exist_ok=True)
-    _remove_orphans(folder)
-    path = os.path.join(folder, f"{os.getpid()}-{sha256}.zip")
-    partial = path + ".part"
+    path = os.path.join(folder, f"{sha256}.zip")
+    for _ in range(5):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            _fetch(field, path)
+            continue
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        try:
+            current = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:  # not removed by a release between the open and the lock
+            _held[sha256] = fd
+            return path
+        os.close(fd)
+    raise OSError(f"could not keep a local copy of {field.name} in {folder}")
+
+
+def _fetch(field: FieldFile, path: str) -> None:
+    partial = f"{path}.{os.getpid()}.part"
     try:
-        with open(partial, "wb") as out:
-            _download(field, out)
+        try:
+            os.link(field.storage.path(str(field.name)), partial)
+        except (NotImplementedError, OSError):  # object storage, another filesystem: stream it
+            with open(partial, "wb") as out:
+                _download(field, out)
         os.replace(partial, path)
-    except BaseException:
+    finally:
         if os.path.exists(partial):
             os.unlink(partial)
-        raise
-    _kept[sha256] = path
-    return path
 
 
 def archive_kept_release() -> None:
-    """Remove the archive this process keeps, if any."""
-    for path in _kept.values():
-        if os.path.exists(path):
-            os.unlink(path)
-    _kept.clear()
-
-
-def _remove_orphans(folder: str) -> None:
+    """Let go of the archive this process holds, and remove the kept copies no process holds."""
+    for fd in _held.values():
+        os.close(fd)
+    _held.clear()
+    folder = _kept_folder()
+    if not os.path.isdir(folder):
+        return
     for entry in os.scandir(folder):
-        pid = entry.name.split("-", 1)[0]
-        if not pid.isdigit() or int(pid) == os.getpid():
+        if entry.name.endswith(".part"):
+            _remove_orphan_part(entry.path)
             continue
         try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:  # its process is gone: nobody reads it any more
-            try:
-                os.unlink(entry.path)
-            except FileNotFoundError:
-                pass
-        except PermissionError:  # another user's live process
+            fd = os.open(entry.path, os.O_RDONLY)
+        except FileNotFoundError:
             continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.stat(entry.path).st_ino == os.fstat(fd).st_ino:
+                os.unlink(entry.path)
+        except (BlockingIOError, FileNotFoundError):  # held by a process scoring with it, or gone
+            pass
+        finally:
+            os.close(fd)
+
+
+def _remove_orphan_part(path: str) -> None:
+    """A partial copy whose fetching process died (SIGKILL) is removed."""
+    pid = path.rsplit(".", 2)[-2]
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+    except PermissionError:  # another user's live process
+        pass
 
 
 def archive_delete(name: str | None) -> None:

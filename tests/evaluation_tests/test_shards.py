@@ -13,6 +13,7 @@ from evaluation import (
     check_archive,
     load_result,
     make_synthetic,
+    merge_results,
     open_ground_truth,
     pack_ground_truth,
     save_result,
@@ -51,7 +52,8 @@ def test_saved_shards_merge_bit_identically_to_one_pass(made: SyntheticSet, tmp_
         part = score_archive(made.track, truth, made.pred_zip, names=truth.names[start:stop], listing=listing)
         save_result(part, tmp_path / f"{index}.npz")
         parts.append(load_result(tmp_path / f"{index}.npz"))
-    merged = sum(parts, ScoreResult(made.track, []))
+    merged = merge_results(parts)
+    assert merged.metrics() == sum(parts, ScoreResult(made.track, [])).metrics()  # the same as pairwise merges
     assert merged.names == whole.names
     assert merged.metrics() == whole.metrics()  # every metric, per class, the curves, the diagnosis
     if made.track == 3:
@@ -82,6 +84,15 @@ def test_a_result_with_its_own_scored_classes_and_no_counts_round_trips(tmp_path
     save_result(ScoreResult(3, ["x"], curves=curves), tmp_path / "c.npz")
     again = load_result(tmp_path / "c.npz")
     assert again.counts is None and np.array_equal(again.curves, curves)
+
+
+def test_merging_refuses_overlapping_images_other_tracks_and_nothing() -> None:
+    with pytest.raises(ValueError, match="share images"):
+        merge_results([ScoreResult(3, ["a"]), ScoreResult(3, ["a"])])
+    with pytest.raises(ValueError, match="different tracks"):
+        merge_results([ScoreResult(1, ["a"]), ScoreResult(2, ["b"])])
+    with pytest.raises(ValueError, match="no result"):
+        merge_results([])
 
 
 def test_another_file_is_not_read_as_a_result(tmp_path: Path) -> None:
