@@ -174,6 +174,7 @@ def submission_evaluate_merged(*, submission: Any, result_names: list[str], stat
                     out.write(chunk)
             parts.append(evaluation.load_result(local))
     result = evaluation.merge_results(parts)
+    parts.clear()  # the shards' copies: not kept through the bootstrap
     if list(result.names) != names:
         raise ValueError(f"the shards of submission {submission.pk} do not cover the ground truth's images once")
     return _evaluation_of(result, track, stats_name, checksum)
