@@ -9,7 +9,8 @@ times, one after the other. For each it reports the wall time from ``queued`` to
 row's ``queued_at`` to ``finished_at``) and the CPU seconds of the worker's processes; then it times
 ``python -m evaluation score --track N --gt STORE --pred PRED --workers 2 --json`` as many times
 (wall and CPU of the command and its pool). Best of each, and their ratio (issue 11: <= 1.2). The
-scores must be equal.
+scores must be equal. With ``--machines 2`` the submission is scored once by two workers of one
+pool process each that share no folder, through an S3 server (moto), and must score the same.
 
 It uses the database of ``DATABASE_URL`` (challenge slug ``benchrush``, replaced each run), the
 Redis database ``BENCH_BROKER_URL`` (default ``redis://127.0.0.1:6379/15``, flushed) and a
@@ -85,7 +86,11 @@ def server_runs(args: argparse.Namespace, data: Path, media: Path, archives: lis
                     method_name=f"shard bench {n}", declared_parameters=1,
                 )  # fmt: skip
             cpu = tree_cpu(worker.pid)
-            while (row := Submission.objects.get(pk=sub.pk)).status not in (Status.SCORED, Status.REJECTED, Status.FAILED):
+            while (row := Submission.objects.get(pk=sub.pk)).status not in (
+                Status.SCORED,
+                Status.REJECTED,
+                Status.FAILED,
+            ):
                 time.sleep(0.05)
             cpu = tree_cpu(worker.pid) - cpu
             if row.status != Status.SCORED:
@@ -102,6 +107,91 @@ def server_runs(args: argparse.Namespace, data: Path, media: Path, archives: lis
     return rows
 
 
+def machines_run(args: argparse.Namespace, data: Path, workdir: Path, archive: Path) -> dict:
+    """The same submission scored by ``--machines`` workers of one pool process each that share no
+    folder (own MEDIA_ROOT, ground-truth cache and temporary folder), through an S3 server (moto)."""
+    from django.core.files.uploadedfile import UploadedFile
+
+    from challenges.ground_truth_remote import ground_truth_publish
+    from submissions.models import Status, Submission
+    from submissions.services import submission_create
+
+    phase, teams = seed(args.track, data, 1)
+    relative = f"benchrush/track{args.track}/test"
+    ground_truth_publish(store=data / "store", relative=relative, checksum=phase.ground_truth_checksum)
+    phase.ground_truth_path = relative
+    phase.save(update_fields=["ground_truth_path"])
+    workers = []
+    try:
+        for n in range(args.machines):
+            home = workdir / f"machine{n}"
+            folders = {key: home / key for key in ("media", "ground_truth", "cache", "tmp")}
+            for folder in folders.values():
+                folder.mkdir(parents=True)
+            env = {**os.environ, "PYTHON": sys.executable, "WORKER_CONCURRENCY": "1", "DEBUG": "0",
+                   "SECRET_KEY": "bench-shard-" + "x" * 40, "ALLOWED_HOSTS": "127.0.0.1",
+                   "MEDIA_ROOT": str(folders["media"]), "GROUND_TRUTH_ROOT": str(folders["ground_truth"]),
+                   "GROUND_TRUTH_CACHE": str(folders["cache"]), "TMPDIR": str(folders["tmp"])}  # fmt: skip
+            log_path = home / "worker.log"
+            worker = subprocess.Popen(
+                [str(ROOT / "bin" / "worker"), f"--hostname=machine{n}-{os.getpid()}@%h"],
+                cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+            workers.append((worker, log_path))
+        for worker, log_path in workers:
+            deadline = time.monotonic() + 60
+            while b" ready." not in log_path.read_bytes():
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"a worker did not start; see {log_path}")
+                time.sleep(0.2)
+        with archive.open("rb") as handle:
+            sub = submission_create(
+                phase=phase, team=teams[0], user=teams[0].captain,
+                uploaded_file=UploadedFile(handle, name="pred.zip", size=archive.stat().st_size),
+                method_name="shard bench machines", declared_parameters=1,
+            )  # fmt: skip
+        while (row := Submission.objects.get(pk=sub.pk)).status not in (Status.SCORED, Status.REJECTED, Status.FAILED):
+            time.sleep(0.1)
+        if row.status != Status.SCORED:
+            raise SystemExit(f"submission {row.pk} was {row.status}: {row.error_message}\n{row.staff_log}")
+        shards = [log_path.read_text().count("score_submission_shard[") // 2 for _, log_path in workers]
+    finally:
+        for worker, _ in workers:
+            os.killpg(worker.pid, 15)
+            worker.wait(30)
+    result = {"machines_s": round((row.finished_at - row.queued_at).total_seconds(), 2), "shards_per_machine": shards,
+              "score": row.score, "curve": row.curve["mean"] if row.curve else None}  # fmt: skip
+    print(json.dumps({k: v for k, v in result.items() if k != "curve"}), flush=True)
+    return result
+
+
+def moto(workdir: Path) -> subprocess.Popen[bytes]:
+    """An S3 server (moto, as the tests use) with an empty bucket; the S3_* variables point at it."""
+    import socket
+
+    import boto3
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=(workdir / "moto.log").open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    os.environ.update(S3_BUCKET="lid-bench", S3_ENDPOINT_URL=f"http://127.0.0.1:{port}", S3_REGION="us-east-1",
+                      AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")  # fmt: skip
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT_URL"], region_name="us-east-1",
+                         aws_access_key_id="bench", aws_secret_access_key="bench").create_bucket(Bucket="lid-bench")  # fmt: skip
+            return server
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def command_runs(args: argparse.Namespace, data: Path) -> list[dict]:
     rows = []
     for _ in range(args.repeat):
@@ -116,7 +206,9 @@ def command_runs(args: argparse.Namespace, data: Path) -> list[dict]:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
         key = "peak_iou" if args.track == 3 else "mean_iou"
-        rows.append({"command_s": round(wall, 2), "command_cpu_s": round(cpu, 2), "score": json.loads(done.stdout)[key]})
+        rows.append(
+            {"command_s": round(wall, 2), "command_cpu_s": round(cpu, 2), "score": json.loads(done.stdout)[key]}
+        )
         print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -128,23 +220,40 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--log", type=Path, help="keep the worker's log here")
+    parser.add_argument(
+        "--machines", type=int, default=1,
+        help="2 or more: that many workers of one pool process sharing no folder, through an S3 server (moto)",
+    )  # fmt: skip
     args = parser.parse_args()
     default = Path(os.environ.get("BENCH_DATA", "/var/tmp/lid-bench")) / "full" / f"t{args.track}"
     data = (args.data or default).resolve()
     if not (data / "store" / "index.json").exists():
         raise SystemExit(f"{data}/store is not a packed ground truth: run `make bench` first (or pass --data)")
     workdir = Path(tempfile.mkdtemp(prefix="bench_shard_"))
+    s3 = moto(workdir) if args.machines > 1 else None
     try:
         _django(workdir / "media", data, os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/15"))
         archives = variants(data / "pred.zip", args.repeat, workdir)
-        server = server_runs(args, data, workdir / "media", archives)
+        if s3 is not None:
+            import redis
+
+            redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).flushdb()
+            server = [machines_run(args, data, workdir, archives[0])]
+        else:
+            server = server_runs(args, data, workdir / "media", archives)
     finally:
+        if s3 is not None:
+            s3.terminate()
+            s3.wait(30)
         if args.log:
             shutil.copyfile(workdir / "worker.log", args.log)
         shutil.rmtree(workdir, ignore_errors=True)
     command = command_runs(args, data)
     if {r["score"] for r in server} != {r["score"] for r in command}:
         raise SystemExit(f"the server and the command disagree: {server} {command}")
+    if args.machines > 1:
+        print(json.dumps({"same_score_as_command": True, "command_s": min(r["command_s"] for r in command)}))
+        return 0
     best_server, best_command = min(r["server_s"] for r in server), min(r["command_s"] for r in command)
     print(json.dumps({"best_server_s": best_server, "best_command_s": best_command,
                       "ratio": round(best_server / best_command, 2)}))  # fmt: skip

@@ -120,7 +120,7 @@ def submission_shard_plan(*, submission: Any) -> list[tuple[int, int]] | None:
     raises ``SubmissionFormatError``. This process keeps the archive and what the check found for
     its own shards (:func:`submission_evaluate_shard`).
     """
-    ground_truth = evaluation.open_ground_truth(ground_truth_store(submission.phase))
+    ground_truth = _shard_ground_truth(submission.phase)
     try:
         count = len(ground_truth.names)
         if count < settings.SCORING_SHARD_MIN_IMAGES:
@@ -137,7 +137,7 @@ def submission_evaluate_shard(*, submission: Any, start: int, stop: int, result_
     returns the stored name. Raises ``SubmissionFormatError`` for a bad image in the range.
     """
     track = submission.phase.track
-    ground_truth = evaluation.open_ground_truth(ground_truth_store(submission.phase))
+    ground_truth = _shard_ground_truth(submission.phase)
     try:
         archive, listing = _checked_archive(submission, ground_truth)
         result = evaluation.score_archive(
@@ -160,7 +160,7 @@ def submission_evaluate_merged(*, submission: Any, result_names: list[str], stat
     :func:`submission_evaluate`. The merged images must be the ground truth's, each once.
     """
     track = submission.phase.track
-    ground_truth = evaluation.open_ground_truth(ground_truth_store(submission.phase))
+    ground_truth = _shard_ground_truth(submission.phase)
     try:
         names, checksum = list(ground_truth.names), getattr(ground_truth, "checksum", "") or ""
     finally:
@@ -178,6 +178,20 @@ def submission_evaluate_merged(*, submission: Any, result_names: list[str], stat
     if list(result.names) != names:
         raise ValueError(f"the shards of submission {submission.pk} do not cover the ground truth's images once")
     return _evaluation_of(result, track, stats_name, checksum)
+
+
+# The store this process opened for shards, kept (its index parsed once; its file is reopened on
+# demand after each close): ((path, checksum), GroundTruth).
+_truth: tuple[tuple[str, str], Any] | None = None
+
+
+def _shard_ground_truth(phase: Any) -> Any:
+    global _truth
+    store = ground_truth_store(phase)
+    key = (str(store), phase.ground_truth_checksum)
+    if _truth is None or _truth[0] != key:
+        _truth = (key, evaluation.open_ground_truth(store))
+    return _truth[1]
 
 
 # What this process found when it checked an archive against a ground truth, for its next shard:

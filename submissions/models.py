@@ -132,7 +132,8 @@ class Submission(models.Model):
                 name="submission_method_description_max",
             ),
             models.CheckConstraint(
-                condition=models.Q(declared_parameters__gte=0) & models.Q(declared_parameters__lt=settings.MAX_DECLARED_PARAMETERS),
+                condition=models.Q(declared_parameters__gte=0)
+                & models.Q(declared_parameters__lt=settings.MAX_DECLARED_PARAMETERS),
                 name="declared_parameters_under_150m",
             ),
             models.CheckConstraint(

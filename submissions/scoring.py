@@ -60,8 +60,6 @@ def submission_score(*, submission_id: int) -> str | None:
             if plan is None:
                 fields = _score(sub)
         if plan is not None:
-            from submissions.sharding import shards_start  # it builds on this module
-
             return shards_start(sub, attempt, plan)
         fields.update(status=Status.SCORED, finished_at=timezone.now(), scoring_seconds=time.monotonic() - started)
         # Writing the result (and refreshing the board) can fail too: that is the platform's, like a crash.
@@ -141,6 +139,28 @@ class _lease_renewed:  # noqa: N801 (a context manager, used like a function)
                     return
         finally:
             connection.close()
+
+
+def shards_start(sub: Submission, attempt: int, plan: list[tuple[int, int]]) -> str | None:
+    """Write the shards of this attempt and send them (after commit); the submission stays running.
+
+    While shards are out the submission holds no lease of its own (``shards_total`` > 0): each
+    shard carries one, and the reaper rescues shards (``scoring_shards_stuck``).
+    """
+    shards_discard(submission_id=sub.pk, keep_attempt=attempt)  # what an abandoned attempt left
+    now = timezone.now()
+    with transaction.atomic():
+        row = Submission.objects.select_for_update().filter(pk=sub.pk, attempts=attempt, status=Status.RUNNING).first()
+        if row is None:
+            return None
+        made = ScoringShard.objects.bulk_create(
+            ScoringShard(submission=row, attempt=attempt, index=i, start=start, stop=stop, queued_at=now)
+            for i, (start, stop) in enumerate(plan)
+        )
+        row.shards_total, row.shards_done, row.lease_expires_at = len(made), 0, None
+        row.save(update_fields=["shards_total", "shards_done", "lease_expires_at"])
+        transaction.on_commit(functools.partial(enqueue_shards, shard_ids=[s.pk for s in made]))
+    return Status.RUNNING
 
 
 def _score(sub: Submission) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """A large submission scored in shards by every idle pool process, then merged exactly once.
 
 The submission's task (``submissions.scoring.submission_score``) claims it and checks the archive
-once; for a split of at least SCORING_SHARD_MIN_IMAGES images it then calls :func:`shards_start`,
-which writes one :class:`ScoringShard` row per contiguous range of the ground truth's sorted ids
+once; for a split of at least SCORING_SHARD_MIN_IMAGES images it then calls
+``submissions.scoring.shards_start``, which writes one :class:`ScoringShard` row per contiguous range of the ground truth's sorted ids
 and sends them as a Celery group. Each shard task (:func:`shard_score`) claims its row like a
 submission (``queued`` -> ``running``, a lease renewed while it scores, an attempt counter), stores
 its partial result and marks itself ``done`` under the submission's row lock; the shard that
@@ -29,33 +29,11 @@ from submissions.evaluate import (
     submission_evaluate_shard,
 )
 from submissions.models import ScoringShard, ShardStatus, Status, Submission, shard_result_path, submission_stats_path
-from submissions.scoring import _crashed, _finish, _lease_renewed, shards_discard
-from submissions.services import enqueue_merge, enqueue_shards
+from submissions.scoring import _crashed, _finish, _lease_renewed
+from submissions.services import enqueue_merge
 from submissions.storage import archive_delete
 
 logger = logging.getLogger(__name__)
-
-
-def shards_start(sub: Submission, attempt: int, plan: list[tuple[int, int]]) -> str | None:
-    """Write the shards of this attempt and send them (after commit); the submission stays running.
-
-    While shards are out the submission holds no lease of its own (``shards_total`` > 0): each
-    shard carries one, and the reaper rescues shards (``scoring_shards_stuck``).
-    """
-    shards_discard(submission_id=sub.pk, keep_attempt=attempt)  # what an abandoned attempt left
-    now = timezone.now()
-    with transaction.atomic():
-        row = Submission.objects.select_for_update().filter(pk=sub.pk, attempts=attempt, status=Status.RUNNING).first()
-        if row is None:
-            return None
-        made = ScoringShard.objects.bulk_create(
-            ScoringShard(submission=row, attempt=attempt, index=i, start=start, stop=stop, queued_at=now)
-            for i, (start, stop) in enumerate(plan)
-        )
-        row.shards_total, row.shards_done, row.lease_expires_at = len(made), 0, None
-        row.save(update_fields=["shards_total", "shards_done", "lease_expires_at"])
-        transaction.on_commit(functools.partial(enqueue_shards, shard_ids=[s.pk for s in made]))
-    return Status.RUNNING
 
 
 def shard_score(*, shard_id: int) -> str | None:

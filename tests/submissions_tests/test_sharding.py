@@ -147,8 +147,7 @@ def test_a_shard_that_finds_its_submission_finished_or_taken_over_does_nothing(
     tmp_path: Path, settings: Any, run: Any, monkeypatch: Any
 ) -> None:
     sent: list[list[int]] = []
-    monkeypatch.setattr("submissions.services.enqueue_shards", lambda *, shard_ids: sent.append(shard_ids))
-    monkeypatch.setattr("submissions.sharding.enqueue_shards", lambda *, shard_ids: sent.append(shard_ids))
+    monkeypatch.setattr("submissions.scoring.enqueue_shards", lambda *, shard_ids: sent.append(shard_ids))
     phase, team, user, pred = world(3, tmp_path)
     sub = planned(phase, team, user, pred, settings, run)
     assert (sub.status, sub.shards_total, sub.shards_done, sub.lease_expires_at) == (Status.RUNNING, 3, 0, None)
@@ -173,7 +172,6 @@ def test_the_reaper_sends_an_expired_shard_again_and_gives_up_on_it_after_the_la
 ) -> None:
     sent: list[list[int]] = []
     monkeypatch.setattr("submissions.scoring.enqueue_shards", lambda *, shard_ids: sent.append(shard_ids))
-    monkeypatch.setattr("submissions.sharding.enqueue_shards", lambda *, shard_ids: sent.append(shard_ids))
     requeued: list[int] = []
     monkeypatch.setattr("submissions.scoring.enqueue_scoring", lambda *, submission_id: requeued.append(submission_id))
     phase, team, user, pred = world(3, tmp_path)
@@ -203,7 +201,7 @@ def test_the_reaper_sends_an_expired_shard_again_and_gives_up_on_it_after_the_la
 def test_a_sharded_submission_is_not_stuck_while_its_shards_wait(
     tmp_path: Path, settings: Any, run: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr("submissions.sharding.enqueue_shards", lambda *, shard_ids: None)
+    monkeypatch.setattr("submissions.scoring.enqueue_shards", lambda *, shard_ids: None)
     phase, team, user, pred = world(3, tmp_path)
     sub = planned(phase, team, user, pred, settings, run)
     # Half an hour later the shards are still waiting behind others at the deadline rush: the
