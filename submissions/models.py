@@ -146,9 +146,13 @@ class Submission(models.Model):
         return f"Submission {self.pk} ({self.team}, {self.phase})"
 
 
+def shard_results_folder(submission_id: int) -> str:
+    return f"shards/submission{submission_id}"
+
+
 def shard_result_path(shard: ScoringShard) -> str:
     # One name per try of a shard: a late, taken-over try never overwrites the file the merge reads.
-    return f"shards/submission{shard.submission_id}/a{shard.attempt}-s{shard.index}-t{shard.attempts}.npz"
+    return f"{shard_results_folder(shard.submission_id)}/a{shard.attempt}-s{shard.index}-t{shard.attempts}.npz"
 
 
 class ShardStatus(models.TextChoices):

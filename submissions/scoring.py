@@ -18,6 +18,7 @@ import traceback
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
@@ -32,7 +33,14 @@ from submissions.evaluate import (
     submission_evaluate,
     submission_shard_plan,
 )
-from submissions.models import ScoringShard, ShardStatus, Status, Submission, submission_stats_path
+from submissions.models import (
+    ScoringShard,
+    ShardStatus,
+    Status,
+    Submission,
+    shard_results_folder,
+    submission_stats_path,
+)
 from submissions.notifications import notify_submission_finished
 from submissions.selectors import scoring_shards_stuck, submissions_stuck
 from submissions.services import enqueue_scoring, enqueue_shards
@@ -230,6 +238,7 @@ def submissions_requeue_stuck(*, now: Any = None) -> dict[str, int]:
             else:
                 reason = f"stuck in {row.status} since before {cutoff:%H:%M:%S}"
             counts[_rescue(row, now, reason)] += 1
+    logs: list[tuple[int, str]] = []
     with transaction.atomic():
         shards = scoring_shards_stuck(now=now).select_for_update(skip_locked=True, of=("self",)).order_by("pk")
         for shard in shards:
@@ -240,9 +249,7 @@ def submissions_requeue_stuck(*, now: Any = None) -> dict[str, int]:
             if shard.attempts < settings.SCORING_MAX_ATTEMPTS:
                 shard.status, shard.queued_at, shard.lease_expires_at = ShardStatus.QUEUED, now, None
                 shard.save(update_fields=["status", "queued_at", "lease_expires_at"])
-                Submission.objects.filter(pk=shard.submission_id).update(
-                    staff_log=Concat(F("staff_log"), Value(f"{now:%Y-%m-%d %H:%M:%S} {reason}; sent again.\n"))
-                )
+                logs.append((shard.submission_id, f"{now:%Y-%m-%d %H:%M:%S} {reason}; sent again.\n"))
                 transaction.on_commit(functools.partial(enqueue_shards, shard_ids=[shard.pk]))
                 counts["requeued"] += 1
                 continue
@@ -253,6 +260,9 @@ def submissions_requeue_stuck(*, now: Any = None) -> dict[str, int]:
             )
             if owner is not None:
                 counts[_rescue(owner, now, f"{reason} after {shard.attempts} tries")] += 1
+    # Outside the shards' locks: a worker finishing a shard holds its submission's row, then its shard's.
+    for submission_id, line in logs:
+        Submission.objects.filter(pk=submission_id).update(staff_log=Concat(F("staff_log"), Value(line)))
     if counts["requeued"] or counts["failed"]:
         logger.warning("Stuck submissions: %s", counts)
     return counts
@@ -292,11 +302,19 @@ def _rescue(row: Submission, now: Any, reason: str) -> str:
 def shards_discard(*, submission_id: int, keep_attempt: int | None = None) -> None:
     """Delete the shards of a submission (but those of ``keep_attempt``) and their partial results.
 
-    Called once the submission is finished, and when a new attempt splits it again.
+    Called once the submission is finished, and when a new attempt splits it again. The files are
+    found by listing the submission's folder in storage: a try killed after saving its result but
+    before recording it left one that no row names.
     """
     shards = ScoringShard.objects.filter(submission_id=submission_id)
     if keep_attempt is not None:
         shards = shards.exclude(attempt=keep_attempt)
-    for name in shards.exclude(result="").values_list("result", flat=True):
-        archive_delete(name)
     shards.delete()
+    folder = shard_results_folder(submission_id)
+    try:
+        files = default_storage.listdir(folder)[1]
+    except FileNotFoundError:
+        return
+    for name in files:
+        if keep_attempt is None or not name.startswith(f"a{keep_attempt}-"):
+            archive_delete(f"{folder}/{name}")

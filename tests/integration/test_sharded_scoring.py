@@ -82,7 +82,7 @@ def test_one_submission_is_scored_in_shards_by_both_pool_processes(up, start_wor
 def test_sigkill_in_the_middle_of_a_shard_is_rescued_by_beat_and_scored_once(
     up, start_worker, start_beat, settings, tmp_path, what
 ):
-    fast = {**SHARDED, "SCORING_LEASE_SECONDS": "3", "REQUEUE_STUCK_EVERY_SECONDS": "1"}
+    fast = {**SHARDED, "SCORING_LEASE_SECONDS": "6", "REQUEUE_STUCK_EVERY_SECONDS": "1"}
     worker = start_worker(concurrency=2, **fast)
     start_beat(**fast)
     response = up.upload(hostile.zip_bytes(up.sample.pngs()))
