@@ -273,9 +273,11 @@ def test_one_submission_sharded_over_two_workers_that_share_no_folder_scores_as_
     assert body["curve"]["mean"] == expected["curve"]  # merged through S3: bit for bit the one pass
     shard_lines = [w.log().count("score_submission_shard[") for w in workers]
     assert all(count > 0 for count in shard_lines), shard_lines  # both machines scored shards
-    # The partial results went through S3 and are deleted once merged; nothing is in a media folder.
+    # The partial results went through S3 and are deleted once merged (right after the result is
+    # committed); nothing is in a media folder.
     sub = Submission.objects.get(pk=sub_id)
-    assert keys(s3_server, "media/") == sorted(["media/" + sub.archive.name, "media/" + sub.per_image_stats.name])
+    kept = sorted(["media/" + sub.archive.name, "media/" + sub.per_image_stats.name])
+    wait_for(lambda: keys(s3_server, "media/") == kept, 10, "the partial results to be deleted", workers[0])
     for name in ("a", "b"):
         assert files(tmp_path / name / "media") == []
         # At most the one archive a worker process keeps for the shards it may still be sent.

@@ -59,10 +59,15 @@ def assert_scored_once(up: Any, sub_id: int, tmp_path: Path, settings: Any, work
     assert {e.submission_id for e in LeaderboardEntry.objects.filter(phase=up.phase)} == {sub_id}
     merged = r"Task submissions\.tasks\.merge_submission_shards\[[^]]+\] succeeded[^\n]*: 'scored'"
     assert len(re.findall(merged, worker.log_text())) == 1  # one merge wrote the result
-    # The shards' rows and partial results are gone; only the per-image statistics stay.
-    assert ScoringShard.objects.count() == 0
+    # The shards' rows and partial results are deleted right after the result is committed; only the
+    # per-image statistics stay.
     media = Path(settings.MEDIA_ROOT)
-    assert sorted(p.relative_to(media).parts[0] for p in media.rglob("*.npz")) == ["stats"]
+    wait_until(
+        lambda: [p.relative_to(media).parts[0] for p in media.rglob("*.npz")] == ["stats"],
+        timeout=10,
+        what="the partial results to be deleted",
+    )
+    assert ScoringShard.objects.count() == 0
     return sub
 
 
