@@ -116,25 +116,27 @@ def submission_shard_plan(*, submission: Any) -> list[tuple[int, int]] | None:
     ids (``evaluation.shard_ranges`` of SCORING_SHARD_IMAGES); None when the split has fewer than
     SCORING_SHARD_MIN_IMAGES images (one pass is then quicker).
 
-    The archive is checked here, once, as one pass would check it first (names, sizes, headers):
-    raises ``SubmissionFormatError``. This process keeps the archive and what the check found for
-    its own shards (:func:`submission_evaluate_shard`).
+    The archive is fetched here for this machine's pool processes (``archive_kept_copy``), not
+    checked: each process checks its directory once, at its first shard, in parallel with the
+    others (:func:`submission_evaluate_shard`), so nothing but this fetch comes before the shards.
     """
     ground_truth = _shard_ground_truth(submission.phase)
     try:
         count = len(ground_truth.names)
-        if count < settings.SCORING_SHARD_MIN_IMAGES:
-            return None
-        _checked_archive(submission, ground_truth)
     finally:
         ground_truth.close()
+    if count < settings.SCORING_SHARD_MIN_IMAGES:
+        return None
+    archive_kept_copy(submission.archive, submission.sha256)
     return evaluation.shard_ranges(count, settings.SCORING_SHARD_IMAGES)
 
 
 def submission_evaluate_shard(*, submission: Any, start: int, stop: int, result_name: str) -> str:
     """Score the images ``start:stop`` (of the ground truth's sorted ids) of ``submission``'s
     archive and store the partial result (``evaluation.save_result``) under ``result_name``;
-    returns the stored name. Raises ``SubmissionFormatError`` for a bad image in the range.
+    returns the stored name. The first shard of a submission in a process checks the archive as
+    one pass would first (names, sizes, headers; kept for the process's next shards). Raises
+    ``SubmissionFormatError`` for a bad archive or a bad image in the range.
     """
     track = submission.phase.track
     ground_truth = _shard_ground_truth(submission.phase)

@@ -29,7 +29,6 @@ from submissions.evaluate import (
     GroundTruthMissing,
     KeyMetricUndefined,
     SubmissionFormatError,
-    shard_archive_release,
     submission_evaluate,
     submission_shard_plan,
 )
@@ -73,7 +72,6 @@ def submission_score(*, submission_id: int) -> str | None:
         # Writing the result (and refreshing the board) can fail too: that is the platform's, like a crash.
         return _finish(sub, attempt, **fields)
     except SubmissionFormatError as error:
-        shard_archive_release()  # the check of a large archive kept a copy for its shards
         return _finish(
             sub,
             attempt,

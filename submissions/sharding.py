@@ -1,7 +1,7 @@
 """A large submission scored in shards by every idle pool process, then merged exactly once.
 
-The submission's task (``submissions.scoring.submission_score``) claims it and checks the archive
-once; for a split of at least SCORING_SHARD_MIN_IMAGES images it then calls
+The submission's task (``submissions.scoring.submission_score``) claims it; for a split of at least
+SCORING_SHARD_MIN_IMAGES images it fetches the archive for its machine and calls
 ``submissions.scoring.shards_start``, which writes one :class:`ScoringShard` row per contiguous range of the ground truth's sorted ids
 and sends them as a Celery group. Each shard task (:func:`shard_score`) claims its row like a
 submission (``queued`` -> ``running``, a lease renewed while it scores, an attempt counter), stores

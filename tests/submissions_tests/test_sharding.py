@@ -134,6 +134,26 @@ def test_a_format_error_in_one_shard_rejects_once_with_its_message_and_frees_the
     assert ScoringShard.objects.count() == 0
 
 
+def test_an_archive_missing_an_image_is_rejected_once_by_the_first_shard_that_checks_it(
+    tmp_path: Path, settings: Any, eager: Any, run: Any
+) -> None:
+    phase, team, user, pred = world(1, tmp_path)
+    with zipfile.ZipFile(io.BytesIO(pred)) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info, data in members[1:]:  # the first image's prediction is left out
+            archive.writestr(info, data)
+    shards_on(settings)
+    sub = submit(phase, team, user, buffer.getvalue(), "one missing")
+    assert run(score_submission, submission_id=sub.pk) == Status.RUNNING
+    sub.refresh_from_db()
+    assert (sub.status, sub.error_code, sub.attempts, sub.shards_total) == (Status.REJECTED, "missing_files", 1, 3)
+    assert sub.error_message.startswith("1 of 7 predictions is missing: ")
+    assert team_quota(team=team, phase=phase).used == 0
+    assert ScoringShard.objects.count() == 0
+
+
 def planned(phase: Any, team: Any, user: Any, pred: bytes, settings: Any, run: Any) -> Submission:
     """A submission split into shards whose messages went nowhere (the broker is not reached here)."""
     shards_on(settings)
