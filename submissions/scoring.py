@@ -242,8 +242,10 @@ def submissions_requeue_stuck(*, now: Any = None) -> dict[str, int]:
         for shard in shards:
             if shard.status == ShardStatus.RUNNING:
                 reason = f"shard {shard.index} running, its lease expired at {shard.lease_expires_at:%H:%M:%S}"
-            else:
+            elif shard.queued_at < cutoff:
                 reason = f"shard {shard.index} stuck in {shard.status} since before {cutoff:%H:%M:%S}"
+            else:
+                reason = f"shard {shard.index} queued, its message lost (shards sent after it were taken)"
             if shard.attempts < settings.SCORING_MAX_ATTEMPTS:
                 shard.status, shard.queued_at, shard.lease_expires_at = ShardStatus.QUEUED, now, None
                 shard.save(update_fields=["status", "queued_at", "lease_expires_at"])

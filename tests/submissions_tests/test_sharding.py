@@ -218,6 +218,28 @@ def test_the_reaper_sends_an_expired_shard_again_and_gives_up_on_it_after_the_la
     assert run(submissions_requeue_stuck, now=later) == {"requeued": 0, "failed": 0}  # its shards are not watched now
 
 
+def test_a_shard_whose_message_died_with_its_worker_is_sent_again_once_later_ones_were_taken(
+    tmp_path: Path, settings: Any, run: Any, monkeypatch: Any
+) -> None:
+    sent: list[list[int]] = []
+    monkeypatch.setattr("submissions.scoring.enqueue_shards", lambda *, shard_ids: sent.append(shard_ids))
+    phase, team, user, pred = world(3, tmp_path)
+    sub = planned(phase, team, user, pred, settings, run)
+    first, second, third = sent[0]
+    # The killed worker had received shard 1's message but not claimed it; a live worker then took
+    # shard 2 (sent after it, so behind it in the queue) and is scoring it.
+    now = timezone.now()
+    ScoringShard.objects.filter(pk=third).update(status="running", attempts=1, started_at=now, lease_expires_at=now + settings.SCORING_LEASE)
+    assert run(submissions_requeue_stuck, now=now) == {"requeued": 0, "failed": 0}  # shard 1 may still be on its way
+    later = now + settings.SCORING_LEASE + dt.timedelta(seconds=1)
+    ScoringShard.objects.filter(pk=third).update(lease_expires_at=later + settings.SCORING_LEASE)  # renewed
+    assert run(submissions_requeue_stuck, now=later) == {"requeued": 2, "failed": 0}  # shards 0 and 1
+    assert sorted(ids[0] for ids in sent[1:]) == [first, second]
+    assert "shard 1 queued, its message lost" in Submission.objects.get(pk=sub.pk).staff_log
+    # Sent again, they are behind the running one in the queue now: not sent a third time.
+    assert run(submissions_requeue_stuck, now=later + dt.timedelta(seconds=1)) == {"requeued": 0, "failed": 0}
+
+
 def test_a_sharded_submission_is_not_stuck_while_its_shards_wait(
     tmp_path: Path, settings: Any, run: Any, monkeypatch: Any
 ) -> None:
