@@ -8,7 +8,7 @@ DEV_ENV := DEBUG=1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lidserver
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install demo test test-fast test-slow lint bench bench-web bench-rush worker beat serve chromium archivers clean
+.PHONY: install demo test test-fast test-slow lint bench bench-web bench-rush bench-shard worker beat serve chromium archivers clean
 
 $(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml evaluation/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -81,6 +81,13 @@ bench-rush: $(STAMP)
 	psql "$${BENCH_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -tAc "SELECT 1 FROM pg_database WHERE datname='lidbench'" | grep -q 1 \
 		|| psql "$${BENCH_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -c "CREATE DATABASE lidbench"
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/lidbench} $(PY) -m bench.rush $(BENCH_RUSH_ARGS)
+
+# One full-size track 3 submission through a live bin/worker (2 pool processes, scored in shards)
+# against `python -m evaluation score --workers 2`, in pairs (bench/shard.py; make bench first).
+bench-shard: $(STAMP)
+	psql "$${BENCH_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -tAc "SELECT 1 FROM pg_database WHERE datname='lidbench'" | grep -q 1 \
+		|| psql "$${BENCH_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -c "CREATE DATABASE lidbench"
+	DEBUG=1 DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/lidbench} $(PY) -m bench.shard $(BENCH_SHARD_ARGS)
 
 # Leaderboard latency under load on a local gunicorn (see docs/operations.md, Performance). It seeds its own
 # PostgreSQL database (lidbench, created if missing; BENCH_DATABASE_URL to use another).

@@ -23,6 +23,7 @@ from evaluation.gt_pack import GroundTruthInfo, pack_ground_truth
 from evaluation.reader import ArchiveReader
 from evaluation.result import PerImageStats, ScoreResult, load_per_image
 from evaluation.scoring import score_archive
+from evaluation.shards import load_result, merge_results, save_result, shard_ranges
 from evaluation.synth import make_synthetic
 from evaluation.tracks import TRACKS, TrackSpec, track_spec
 from evaluation.version import SCORER_VERSION
@@ -46,9 +47,13 @@ __all__ = [
     "bootstrap_interval",
     "check_archive",
     "load_per_image",
+    "load_result",
     "make_synthetic",
+    "merge_results",
     "open_ground_truth",
     "pack_ground_truth",
+    "save_result",
     "score_archive",
+    "shard_ranges",
     "track_spec",
 ]

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evaluation import accelerators
-from evaluation.archive import DEFAULT_LIMITS, ArchiveLimits, ArchiveMember, check_archive
+from evaluation.archive import DEFAULT_LIMITS, ArchiveLimits, ArchiveListing, ArchiveMember, check_archive
 from evaluation.errors import GroundTruthError, SubmissionFormatError
 from evaluation.ground_truth import GroundTruth, open_ground_truth
 from evaluation.kernels import SegmentationAccumulator, localization_histograms
@@ -46,6 +46,7 @@ def score_archive(
     workers: int = 1,
     limits: ArchiveLimits = DEFAULT_LIMITS,
     names: Sequence[str] | None = None,
+    listing: ArchiveListing | None = None,
 ) -> ScoreResult:
     """Check and score a prediction archive.
 
@@ -67,6 +68,10 @@ def score_archive(
     limits : ArchiveLimits, optional
     names : sequence of str, optional
         Score only these images (a shard); the archive must still hold every image.
+    listing : ArchiveListing, optional
+        What :func:`~evaluation.archive.check_archive` found in this archive against this ground
+        truth (its ids as ``expected_names`` and its ``shape_of``), kept by a caller that scores
+        several shards of one archive: the archive is then not checked again.
 
     Returns
     -------
@@ -95,7 +100,8 @@ def score_archive(
     truth = ground_truth if isinstance(ground_truth, GroundTruth) else open_ground_truth(ground_truth, spec.number)
     if truth.track != spec.number:
         raise GroundTruthError(f"the ground truth is for track {truth.track}, not track {spec.number}")
-    listing = check_archive(pred_zip, expected_names=truth.names, limits=limits, shape_of=truth.shape_of)
+    if listing is None:
+        listing = check_archive(pred_zip, expected_names=truth.names, limits=limits, shape_of=truth.shape_of)
     wanted = truth.names if names is None else sorted(set(names))
     unknown = set(wanted).difference(listing.members)
     if unknown:

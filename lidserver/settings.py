@@ -163,6 +163,11 @@ SCORING_MAX_ATTEMPTS = env.int("SCORING_MAX_ATTEMPTS", default=3)
 # a running submission whose lease has expired is stuck (its worker died) and the reaper (every
 # REQUEUE_STUCK_EVERY_SECONDS) re-queues it. Lease 30 s + reaper 15 s: scored again well within 90 s.
 SCORING_LEASE = timedelta(seconds=env.int("SCORING_LEASE_SECONDS", default=30))
+# A submission of at least SCORING_SHARD_MIN_IMAGES images is scored in shards of about
+# SCORING_SHARD_IMAGES images, by whichever pool processes (of any worker) are idle, then merged
+# (submissions.sharding); a smaller one in one pass by one process.
+SCORING_SHARD_MIN_IMAGES = env.int("SCORING_SHARD_MIN_IMAGES", default=2000)
+SCORING_SHARD_IMAGES = env.int("SCORING_SHARD_IMAGES", default=1000)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = None

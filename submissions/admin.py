@@ -20,7 +20,8 @@ from verification.services import verification_disqualify_submission_team
 
 _READONLY = (
     "phase", "team", "uploaded_by", "archive_name", "sha256", "size", "method_name", "method_description",
-    "declared_parameters", "status", "error_code", "error_message", "staff_log", "attempts", "created_at",
+    "declared_parameters", "status", "error_code", "error_message", "staff_log", "attempts", "shards_done",
+    "shards_total", "created_at",
     "queued_at", "started_at", "finished_at", "scoring_seconds", "scorer_version", "ground_truth_checksum",
     "score_pct", "metrics_pct", "per_class", "curve_chart", "ci_low", "ci_high",
 )  # fmt: skip

@@ -21,7 +21,7 @@ from django.core.files.storage import default_storage
 
 import evaluation
 from challenges.ground_truth_remote import GroundTruthNotPublished, ground_truth_cached, remote_enabled
-from submissions.storage import archive_local_copy
+from submissions.storage import archive_kept_copy, archive_kept_release, archive_local_copy
 
 # The core's errors, re-exported so callers catch them without importing the core themselves.
 SubmissionFormatError = evaluation.SubmissionFormatError
@@ -108,6 +108,122 @@ def submission_evaluate(*, submission: Any, stats_name: str) -> Evaluation:
         checksum = getattr(ground_truth, "checksum", "") or ""
     finally:
         ground_truth.close()
+    return _evaluation_of(result, track, stats_name, checksum)
+
+
+def submission_shard_plan(*, submission: Any) -> list[tuple[int, int]] | None:
+    """The shards to score ``submission`` in: ``(start, stop)`` ranges of the ground truth's sorted
+    ids (``evaluation.shard_ranges`` of SCORING_SHARD_IMAGES); None when the split has fewer than
+    SCORING_SHARD_MIN_IMAGES images (one pass is then quicker).
+
+    The archive is fetched here for this machine's pool processes (``archive_kept_copy``), not
+    checked: each process checks its directory once, at its first shard, in parallel with the
+    others (:func:`submission_evaluate_shard`), so nothing but this fetch comes before the shards.
+    """
+    ground_truth = _shard_ground_truth(submission.phase)
+    try:
+        count = len(ground_truth.names)
+    finally:
+        ground_truth.close()
+    if count < settings.SCORING_SHARD_MIN_IMAGES:
+        return None
+    archive_kept_copy(submission.archive, submission.sha256)
+    return evaluation.shard_ranges(count, settings.SCORING_SHARD_IMAGES)
+
+
+def submission_evaluate_shard(*, submission: Any, start: int, stop: int, result_name: str) -> str:
+    """Score the images ``start:stop`` (of the ground truth's sorted ids) of ``submission``'s
+    archive and store the partial result (``evaluation.save_result``) under ``result_name``;
+    returns the stored name. The first shard of a submission in a process checks the archive as
+    one pass would first (names, sizes, headers; kept for the process's next shards). Raises
+    ``SubmissionFormatError`` for a bad archive or a bad image in the range.
+    """
+    track = submission.phase.track
+    ground_truth = _shard_ground_truth(submission.phase)
+    try:
+        archive, listing = _checked_archive(submission, ground_truth)
+        result = evaluation.score_archive(
+            track.number, ground_truth, archive, limits=archive_limits(), names=ground_truth.names[start:stop],
+            listing=listing,
+        )  # fmt: skip
+    finally:
+        ground_truth.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        local = os.path.join(tmp, "shard.npz")
+        evaluation.save_result(result, local)
+        default_storage.delete(result_name)
+        with open(local, "rb") as handle:
+            return default_storage.save(result_name, File(handle, name=os.path.basename(result_name)))
+
+
+def submission_evaluate_merged(*, submission: Any, result_names: list[str], stats_name: str) -> Evaluation:
+    """Merge the stored partial results of every shard into the submission's scores, exactly as
+    one pass would give them (``ScoreResult.merge``), and keep the per-image statistics like
+    :func:`submission_evaluate`. The merged images must be the ground truth's, each once.
+    """
+    track = submission.phase.track
+    ground_truth = _shard_ground_truth(submission.phase)
+    try:
+        names, checksum = list(ground_truth.names), getattr(ground_truth, "checksum", "") or ""
+    finally:
+        ground_truth.close()
+    parts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, name in enumerate(result_names):
+            local = os.path.join(tmp, f"{index}.npz")
+            with open(local, "wb") as out, default_storage.open(name, "rb") as source:
+                while chunk := source.read(1 << 20):
+                    out.write(chunk)
+            parts.append(evaluation.load_result(local))
+    result = evaluation.merge_results(parts)
+    parts.clear()  # the shards' copies: not kept through the bootstrap
+    if list(result.names) != names:
+        raise ValueError(f"the shards of submission {submission.pk} do not cover the ground truth's images once")
+    return _evaluation_of(result, track, stats_name, checksum)
+
+
+# The store this process opened for shards, kept (its index parsed once; its file is reopened on
+# demand after each close): ((path, checksum), GroundTruth).
+_truth: tuple[tuple[str, str], Any] | None = None
+
+
+def _shard_ground_truth(phase: Any) -> Any:
+    global _truth
+    store = ground_truth_store(phase)
+    key = (str(store), phase.ground_truth_checksum)
+    if _truth is None or _truth[0] != key:
+        _truth = (key, evaluation.open_ground_truth(store))
+    return _truth[1]
+
+
+# What this process found when it checked an archive against a ground truth, for its next shard:
+# ((sha256, ground-truth checksum), listing).
+_listing: tuple[tuple[str, str], Any] | None = None
+
+
+def _checked_archive(submission: Any, ground_truth: Any) -> tuple[str, Any]:
+    """This process's kept copy of the archive and the core's check of it (made once per process)."""
+    global _listing
+    archive = archive_kept_copy(submission.archive, submission.sha256)
+    key = (submission.sha256, ground_truth.checksum)
+    if _listing is None or _listing[0] != key:
+        _listing = None
+        listing = evaluation.check_archive(
+            archive, expected_names=ground_truth.names, limits=archive_limits(), shape_of=ground_truth.shape_of
+        )
+        _listing = (key, listing)
+    return archive, _listing[1]
+
+
+def shard_archive_release() -> None:
+    """Forget the archive this process kept for shards (and its check), and remove the copy."""
+    global _listing
+    _listing = None
+    archive_kept_release()
+
+
+def _evaluation_of(result: Any, track: Any, stats_name: str, checksum: str) -> Evaluation:
+    """The stored form of a whole result: metrics, diagnosis, per-image statistics and the interval."""
     metrics = dict(result.metrics())
     diagnosis = metrics.pop("diagnosis", None)
     aggregates, per_class, curve = split_metrics(metrics)

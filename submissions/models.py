@@ -90,6 +90,11 @@ class Submission(models.Model):
         help_text="While running: the worker renews this every SCORING_LEASE/3; once it is past, the worker is "
         "taken for dead and beat's reaper re-queues the submission (submissions_stuck).",
     )
+    shards_total = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="While running in shards: how many (0: scored in one pass, or not split yet). Reset by every claim.",
+    )
+    shards_done = models.PositiveSmallIntegerField(default=0, help_text="Shards of the current attempt scored so far.")
     queue_priority = models.PositiveSmallIntegerField(
         default=0,
         help_text="The Celery priority its scoring message was sent with (0 first): how many of its team's "
@@ -127,7 +132,8 @@ class Submission(models.Model):
                 name="submission_method_description_max",
             ),
             models.CheckConstraint(
-                condition=models.Q(declared_parameters__gte=0) & models.Q(declared_parameters__lt=settings.MAX_DECLARED_PARAMETERS),
+                condition=models.Q(declared_parameters__gte=0)
+                & models.Q(declared_parameters__lt=settings.MAX_DECLARED_PARAMETERS),
                 name="declared_parameters_under_150m",
             ),
             models.CheckConstraint(
@@ -138,3 +144,50 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"Submission {self.pk} ({self.team}, {self.phase})"
+
+
+def shard_results_folder(submission_id: int) -> str:
+    return f"shards/submission{submission_id}"
+
+
+def shard_result_path(shard: ScoringShard) -> str:
+    # One name per try of a shard: a late, taken-over try never overwrites the file the merge reads.
+    return f"{shard_results_folder(shard.submission_id)}/a{shard.attempt}-s{shard.index}-t{shard.attempts}.npz"
+
+
+class ShardStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+
+
+class ScoringShard(models.Model):
+    """A contiguous range of the ground truth's sorted image ids of one attempt at a submission.
+
+    Claimed, leased, renewed and rescued like a submission (``submissions.sharding``); its partial
+    result (``evaluation.save_result``) is stored in the default storage under ``result`` until the
+    submission is merged. Rows of a finished submission or of an abandoned attempt are deleted.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="shards")
+    attempt = models.PositiveSmallIntegerField(help_text="The submission's attempt this shard belongs to.")
+    index = models.PositiveSmallIntegerField()
+    start = models.PositiveIntegerField(help_text="First image: an index into the ground truth's sorted ids.")
+    stop = models.PositiveIntegerField(help_text="One past the last image.")
+    status = models.CharField(max_length=10, choices=ShardStatus.choices, default=ShardStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Claims of this shard (tries).")
+    queued_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=255, blank=True, help_text="Storage name of the partial result once done.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "attempt", "index"], name="scoringshard_unique"),
+            models.CheckConstraint(condition=models.Q(start__lte=models.F("stop")), name="scoringshard_range"),
+        ]
+        indexes = [models.Index(fields=["status", "lease_expires_at"], name="scoringshard_status_lease")]
+
+    def __str__(self) -> str:
+        return f"Shard {self.index} of submission {self.submission_id} (attempt {self.attempt})"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from accounts.models import Membership
 from accounts.roles import user_is_organizer
 from leaderboard import ranking
 from lidserver.errors import NotFound
-from submissions.models import COUNTED_STATUSES, Status, Submission, TeamPhase
+from submissions.models import COUNTED_STATUSES, ScoringShard, ShardStatus, Status, Submission, TeamPhase
 
 _RELATED = ("phase__track__challenge", "team", "uploaded_by")
 
@@ -183,13 +183,40 @@ def submissions_stuck(*, now: dt.datetime | None = None) -> QuerySet[Submission]
     """Submissions waiting longer than SCORING_STUCK_AFTER in uploaded or queued (a broker that was
     down, a lost message), or running with an expired lease (a killed worker: its lease is renewed
     every SCORING_LEASE / 3 while it scores) or, without a lease, started before that cutoff: what
-    the reaper rescues and the dashboard lists."""
+    the reaper rescues and the dashboard lists. A submission out in shards (``shards_total`` > 0)
+    holds no lease while its shards run (:func:`scoring_shards_stuck` watches them)."""
     now = now or timezone.now()
     cutoff = now - settings.SCORING_STUCK_AFTER
+    unleased = Q(status=Status.RUNNING, lease_expires_at__isnull=True, shards_total=0)
     return Submission.objects.filter(
         Q(status=Status.UPLOADED, created_at__lt=cutoff)
         | Q(status=Status.QUEUED, queued_at__lt=cutoff)
         | Q(status=Status.RUNNING, lease_expires_at__lt=now)
-        | Q(status=Status.RUNNING, lease_expires_at__isnull=True, started_at__lt=cutoff)
-        | Q(status=Status.RUNNING, lease_expires_at__isnull=True, started_at__isnull=True, queued_at__lt=cutoff)
+        | (unleased & Q(started_at__lt=cutoff))
+        | (unleased & Q(started_at__isnull=True, queued_at__lt=cutoff))
     )
+
+
+def scoring_shards_stuck(*, now: dt.datetime | None = None) -> QuerySet[ScoringShard]:
+    """Shards of the current attempt of running submissions that are running with an expired
+    lease (their pool process or worker died), are ``queued`` while a shard sent after them was
+    claimed over SCORING_LEASE ago (their message died with a worker), or have waited in
+    ``queued`` longer than SCORING_STUCK_AFTER (a lost message): what the reaper sends again. A submission whose shards
+    are out holds no lease itself (``shards_total`` > 0); its shards are watched instead."""
+    now = now or timezone.now()
+    cutoff = now - settings.SCORING_STUCK_AFTER
+    return ScoringShard.objects.filter(submission__status=Status.RUNNING, attempt=F("submission__attempts")).filter(
+        Q(status=ShardStatus.RUNNING, lease_expires_at__lt=now)
+        | Q(status=ShardStatus.QUEUED, queued_at__lt=cutoff)
+        | Q(status=ShardStatus.QUEUED) & Exists(_overtaken_by(now))
+    )
+
+
+def _overtaken_by(now: dt.datetime) -> QuerySet[ScoringShard]:
+    """Shards of the same attempt sent after the outer one (the broker serves a submission's shards,
+    all of one priority, first in first out) and claimed over SCORING_LEASE ago: while one of them
+    exists, the outer shard's message was taken by a worker that died before claiming it (it waits
+    unacknowledged in Redis for an hour): it is sent again."""
+    return ScoringShard.objects.filter(
+        submission=OuterRef("submission"), attempt=OuterRef("attempt"), started_at__lt=now - settings.SCORING_LEASE
+    ).filter(Q(queued_at__gt=OuterRef("queued_at")) | Q(queued_at=OuterRef("queued_at"), index__gt=OuterRef("index")))

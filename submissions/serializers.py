@@ -109,6 +109,7 @@ class SubmissionSerializer(serializers.Serializer):
     error_message = serializers.CharField()
     is_representative = serializers.SerializerMethodField()
     queue_position = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
 
     @extend_schema_field(
         serializers.ListField(child=serializers.FloatField(), allow_null=True, min_length=2, max_length=2)
@@ -121,6 +122,21 @@ class SubmissionSerializer(serializers.Serializer):
     def get_queue_position(self, sub: Submission) -> int | None:
         """While queued: 1 for the next to be scored (fair order: submission_queue_position); else null."""
         return submission_queue_position(submission=sub)
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"shards_done": {"type": "integer"}, "shards_total": {"type": "integer"}},
+            "required": ["shards_done", "shards_total"],
+        }
+    )
+    def get_progress(self, sub: Submission) -> dict[str, int] | None:
+        """A submission scored in shards: how many of them are scored (of the current attempt); null
+        for one scored in one pass or not yet split."""
+        if not sub.shards_total:
+            return None
+        return {"shards_done": sub.shards_done, "shards_total": sub.shards_total}
 
     def get_is_representative(self, sub: Submission) -> bool:
         representatives = self.context.get("representatives")

@@ -28,6 +28,8 @@ from submissions.storage import StagedUpload, archive_delete, archive_store, sta
 
 logger = logging.getLogger(__name__)
 SCORE_TASK = "submissions.tasks.score_submission"
+SHARD_TASK = "submissions.tasks.score_submission_shard"
+MERGE_TASK = "submissions.tasks.merge_submission_shards"
 
 
 def submission_create(
@@ -366,6 +368,32 @@ def enqueue_scoring(*, submission_id: int, countdown: float | None = None) -> No
     Submission.objects.filter(pk=submission_id, status=Status.UPLOADED).update(
         status=Status.QUEUED, queued_at=timezone.now()
     )
+
+
+def enqueue_shards(*, shard_ids: list[int]) -> None:
+    """Send the shards of a submission as one Celery group, with the submission's fair-queue
+    priority (whichever pool processes are idle take them). A message that cannot be sent leaves
+    its shard queued: beat's ``requeue_stuck_submissions`` sends it again later.
+    """
+    from celery import group
+
+    try:
+        priority = (
+            Submission.objects.filter(shards__pk__in=shard_ids).values_list("queue_priority", flat=True).first() or 0
+        )
+        task = task_named(SHARD_TASK)
+        group(task.si(shard_id=pk).set(priority=priority) for pk in shard_ids).apply_async()
+    except Exception:
+        logger.exception("Could not send shards %s; requeue_stuck_submissions will retry", shard_ids)
+
+
+def enqueue_merge(*, submission_id: int, attempt: int) -> None:
+    """Send the merge of a submission whose shards are all scored, ahead of every waiting shard
+    (priority 0). If it cannot be sent, the submission's lease expires and beat re-queues it."""
+    try:
+        task_named(MERGE_TASK).apply_async(kwargs={"submission_id": submission_id, "attempt": attempt}, priority=0)
+    except Exception:
+        logger.exception("Could not send the merge of submission %s; its lease will expire", submission_id)
 
 
 def submission_set_representative(*, submission: Any, user: Any, confirm: bool = False) -> Submission:

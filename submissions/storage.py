@@ -3,19 +3,24 @@
 An upload is never read whole into memory: Django streams anything over 2 MiB to a temporary
 file, and smaller uploads are copied to one here, in chunks, while the SHA-256 is computed.
 Archives are kept in the default storage (MEDIA_ROOT, or a private S3 bucket: see
-``lidserver.object_storage``); nothing uses a stored file's ``.path``: a worker streams the archive
-to a local temporary file (:func:`archive_local_copy`) and removes it afterwards.
+``lidserver.object_storage``); nothing reads a stored file's ``.path``: a worker streams the archive
+to a local temporary file (:func:`archive_local_copy`) and removes it afterwards. The one
+exception is :func:`archive_kept_copy` (the copy the pool processes of a machine share for the
+shards of a large submission), which hard-links the stored file when the storage is a local folder
+on the same filesystem instead of copying 700 MB, and streams it otherwise.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.conf import settings
 from django.core.files import File
@@ -110,30 +115,134 @@ def archive_local_copy(field: FieldFile) -> Iterator[str]:
     The copy lives in FILE_UPLOAD_TEMP_DIR (or the system's temporary folder) and is removed on
     leaving, whatever happens.
     """
+    fd, local = tempfile.mkstemp(suffix=".zip", prefix="lid-archive-", dir=settings.FILE_UPLOAD_TEMP_DIR)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            _download(field, out)
+        yield local
+    finally:
+        os.unlink(local)
+
+
+def _download(field: FieldFile, out: BinaryIO) -> None:
+    """Stream a stored file into ``out``, refusing more than MAX_UPLOAD_BYTES."""
     limit = settings.MAX_UPLOAD_BYTES
     too_large = StoredArchiveTooLarge(
         f"The stored archive {field.name} is larger than MAX_UPLOAD_BYTES ({limit} bytes)."
     )
-    fd, local = tempfile.mkstemp(suffix=".zip", prefix="lid-archive-", dir=settings.FILE_UPLOAD_TEMP_DIR)
-    try:
-        with os.fdopen(fd, "wb") as out, field.storage.open(str(field.name), "rb") as source:
-            if source.size is not None and source.size > limit:  # known before any byte is fetched
+    with field.storage.open(str(field.name), "rb") as source:
+        if source.size is not None and source.size > limit:  # known before any byte is fetched
+            raise too_large
+        s3_object = getattr(source, "obj", None)  # django-storages' S3File: straight to our file
+        if s3_object is not None:
+            s3_object.download_fileobj(out)
+            if out.tell() > limit:
                 raise too_large
-            s3_object = getattr(source, "obj", None)  # django-storages' S3File: straight to our file
-            if s3_object is not None:
-                s3_object.download_fileobj(out)
-                if out.tell() > limit:
+        else:
+            size = 0
+            while chunk := source.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
                     raise too_large
-            else:
-                size = 0
-                while chunk := source.read(CHUNK):
-                    size += len(chunk)
-                    if size > limit:
-                        raise too_large
-                    out.write(chunk)
-        yield local
+                out.write(chunk)
+
+
+# The archive this pool process holds (a shared lock on its kept copy) while it scores shards of
+# one submission: {sha256: file descriptor}.
+_held: dict[str, int] = {}
+
+
+def _kept_folder() -> str:
+    return os.path.join(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir(), "lid-shard-archives")
+
+
+def archive_kept_copy(field: FieldFile, sha256: str) -> str:
+    """A local copy of a stored archive, shared by the pool processes of this machine that score
+    shards of the same submission: fetched once per machine, not once per shard or process.
+
+    The copy is ``<temporary folder>/lid-shard-archives/<sha256>.zip``. With local storage on the
+    same filesystem it is a hard link to the stored file (no byte copied); otherwise it is streamed
+    from storage like :func:`archive_local_copy`. This process holds a shared lock (``flock``) on it
+    until :func:`archive_kept_release` (or until it asks for another archive, or dies); a copy that
+    no process holds is removed by the next release on the machine. So a machine keeps at most one
+    archive per pool process.
+    """
+    if sha256 in _held:
+        return os.path.join(_kept_folder(), f"{sha256}.zip")
+    archive_kept_release()
+    folder = _kept_folder()
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{sha256}.zip")
+    for _ in range(5):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            _fetch(field, path)
+            continue
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        try:
+            current = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:  # not removed by a release between the open and the lock
+            _held[sha256] = fd
+            return path
+        os.close(fd)
+    raise OSError(f"could not keep a local copy of {field.name} in {folder}")
+
+
+def _fetch(field: FieldFile, path: str) -> None:
+    partial = f"{path}.{os.getpid()}.part"
+    try:
+        try:
+            os.link(field.storage.path(str(field.name)), partial)
+        except (NotImplementedError, OSError):  # object storage, another filesystem: stream it
+            with open(partial, "wb") as out:
+                _download(field, out)
+        os.replace(partial, path)
     finally:
-        os.unlink(local)
+        if os.path.exists(partial):
+            os.unlink(partial)
+
+
+def archive_kept_release() -> None:
+    """Let go of the archive this process holds, and remove the kept copies no process holds."""
+    for fd in _held.values():
+        os.close(fd)
+    _held.clear()
+    folder = _kept_folder()
+    if not os.path.isdir(folder):
+        return
+    for entry in os.scandir(folder):
+        if entry.name.endswith(".part"):
+            _remove_orphan_part(entry.path)
+            continue
+        try:
+            fd = os.open(entry.path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.stat(entry.path).st_ino == os.fstat(fd).st_ino:
+                os.unlink(entry.path)
+        except (BlockingIOError, FileNotFoundError):  # held by a process scoring with it, or gone
+            pass
+        finally:
+            os.close(fd)
+
+
+def _remove_orphan_part(path: str) -> None:
+    """A partial copy whose fetching process died (SIGKILL) is removed."""
+    pid = path.rsplit(".", 2)[-2]
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+    except PermissionError:  # another user's live process
+        pass
 
 
 def archive_delete(name: str | None) -> None:

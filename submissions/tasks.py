@@ -8,12 +8,22 @@ delivery harmless. Arguments are keyword-only primary keys, never model instance
 from __future__ import annotations
 
 from lidserver.tasks import scoring_task
-from submissions import scoring
+from submissions import scoring, sharding
 
 
 @scoring_task
 def score_submission(*, submission_id: int) -> str | None:
     return scoring.submission_score(submission_id=submission_id)
+
+
+@scoring_task
+def score_submission_shard(*, shard_id: int) -> str | None:
+    return sharding.shard_score(shard_id=shard_id)
+
+
+@scoring_task
+def merge_submission_shards(*, submission_id: int, attempt: int) -> str | None:
+    return sharding.shards_merge(submission_id=submission_id, attempt=attempt)
 
 
 # The reaper runs on the scoring queue: on the staff queue it could wait behind a re-score run of

@@ -93,10 +93,12 @@ def follow(api: Api, submission: dict[str, Any], *, quiet: bool = False, poll: f
     try:
         while True:
             status = submission.get("status")
-            if status != last and not quiet:
+            state = (status, shards_scored(submission))
+            if state != last and not quiet:
                 place = f" (number {submission['queue_position']} in the queue)" if submission.get("queue_position") else ""
-                print(f"  {time.monotonic() - started:5.0f} s  {status}{place}", file=sys.stderr)
-                last = status
+                done = f" ({state[1]})" if status == "running" and state[1] else ""
+                print(f"  {time.monotonic() - started:5.0f} s  {status}{place}{done}", file=sys.stderr)
+                last = state
             if status in FINAL:
                 return submission
             time.sleep(poll)
@@ -118,6 +120,14 @@ def show_outcome(submission: dict[str, Any], *, as_json: bool = False) -> int:
     return EXIT_CODES.get(status, 0)
 
 
+def shards_scored(sub: dict[str, Any]) -> str:
+    """``3 of 22 shards scored`` for a submission the server scores in shards, else empty."""
+    progress = sub.get("progress") or {}
+    if not progress.get("shards_total"):
+        return ""
+    return f"{progress.get('shards_done', 0)} of {progress['shards_total']} shards scored"
+
+
 def submission_text(sub: dict[str, Any]) -> str:
     track = int(sub.get("track") or 0)
     head = (
@@ -132,6 +142,8 @@ def submission_text(sub: dict[str, Any]) -> str:
     status = sub.get("status")
     if status == "queued" and sub.get("queue_position"):
         lines.append(f"  queue        number {sub['queue_position']} in the scoring queue")
+    if status == "running" and shards_scored(sub):
+        lines.append(f"  progress     {shards_scored(sub)}")
     if status == "scored":
         lines.append(output.metrics_block(track, sub.get("metrics") or {}, sub.get("ci")))
         if sub.get("is_representative"):

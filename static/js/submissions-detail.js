@@ -57,7 +57,8 @@
         var seconds = Math.max(0, Math.round((Date.now() - Date.parse(data.started_at)) / 1000));
         since = " (started " + data.started_at.slice(11, 19) + " UTC, " + seconds + " s ago)";
       }
-      return "Scoring now: every PNG is read and compared with the ground truth, then the 95% interval is computed" + since + ".";
+      var shards = data.progress ? " " + data.progress.shards_done + " of " + data.progress.shards_total + " shards scored." : "";
+      return "Scoring now: every PNG is read and compared with the ground truth, then the 95% interval is computed" + since + "." + shards;
     }
     if (data.status === "queued") {
       var queue = data.queue || {};

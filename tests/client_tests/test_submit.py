@@ -296,3 +296,7 @@ def test_status_of_a_queued_submission_shows_its_place_in_the_queue(
     Submission.objects.filter(pk=submission_id).update(status="queued", queued_at=timezone.now(), score=None)
     assert main(["status", str(submission_id)]) == 0
     assert "  queue        number 1 in the scoring queue" in capsys.readouterr().out.splitlines()
+    # Claimed and scored in shards by several pool processes: how many are done.
+    Submission.objects.filter(pk=submission_id).update(status="running", shards_total=22, shards_done=5)
+    assert main(["status", str(submission_id)]) == 0
+    assert "  progress     5 of 22 shards scored" in capsys.readouterr().out.splitlines()

@@ -23,6 +23,11 @@ import pytest
 from django.conf import settings as django_settings
 
 from tests.support.celery_broker import point_celery_at
+from tests.support.workers import (  # noqa: F401 - fixtures (bin/worker with a pool size)
+    private_broker,
+    start_beat,
+    start_worker,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 60.0

@@ -225,6 +225,65 @@ def test_upload_to_score_through_s3_with_two_workers_that_share_no_folder(
     assert files(Path(settings.MEDIA_ROOT)) == [] and not Path(settings.GROUND_TRUTH_CACHE).exists()
 
 
+def test_one_submission_sharded_over_two_workers_that_share_no_folder_scores_as_one_pass(
+    s3_server: str, s3_settings: Any, celery_worker_factory: Any, settings: Any, tmp_path: Path
+) -> None:
+    settings.GROUND_TRUTH_CACHE = tmp_path / "web-cache"
+    make_synthetic(3, 6, tmp_path / "synthetic", seed=0)
+    pred = tmp_path / "synthetic" / "pred.zip"
+    phase = PhaseFactory(track__number=3, split="test", image_count=6)
+    call_command(
+        "load_ground_truth", "--challenge", phase.track.challenge.slug, "--track", "3", "--split", "test",
+        str(tmp_path / "synthetic" / "gt"), stdout=io.StringIO(),
+    )  # fmt: skip
+    phase.refresh_from_db()
+    expected = cli_metrics(3, Path(settings.GROUND_TRUTH_ROOT) / phase.ground_truth_path, pred)
+    shutil.rmtree(settings.GROUND_TRUTH_ROOT)
+    alice = UserFactory(username="alice")
+    TeamFactory(challenge=phase.track.challenge, name="Alpha", captain=alice)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+
+    # Two machines, each its own folders; 6 images in shards of 2: 3 shards for whichever is idle.
+    workers = []
+    for name in ("a", "b"):
+        home = tmp_path / name
+        for sub in ("media", "ground_truth", "cache", "tmp"):
+            (home / sub).mkdir(parents=True)
+        workers.append(
+            celery_worker_factory(
+                S3_BUCKET=BUCKET, S3_ENDPOINT_URL=s3_server, **KEYS, MEDIA_ROOT=str(home / "media"),
+                GROUND_TRUTH_ROOT=str(home / "ground_truth"), GROUND_TRUTH_CACHE=str(home / "cache"),
+                TMPDIR=str(home / "tmp"), SCORING_SHARD_MIN_IMAGES="2", SCORING_SHARD_IMAGES="2",
+            )  # fmt: skip
+        )
+    response = post_archive(api, phase, pred)
+    assert response.status_code == 201, response.json()
+    sub_id = response.json()["id"]
+
+    def finished() -> Any:
+        body = api.get(f"/api/submissions/{sub_id}/").json()
+        return body if body["status"] in FINAL else None
+
+    body = wait_for(finished, 120, f"submission {sub_id} to be scored", workers[0])
+    assert body["status"] == "scored", (body, workers[0].log(), workers[1].log())
+    assert body["progress"] == {"shards_done": 3, "shards_total": 3}
+    assert body["score"] == expected["peak_iou"]
+    assert body["metrics"]["peak_threshold"] == expected["peak_threshold"]
+    assert body["curve"]["mean"] == expected["curve"]  # merged through S3: bit for bit the one pass
+    shard_lines = [w.log().count("score_submission_shard[") for w in workers]
+    assert all(count > 0 for count in shard_lines), shard_lines  # both machines scored shards
+    # The partial results went through S3 and are deleted once merged (right after the result is
+    # committed); nothing is in a media folder.
+    sub = Submission.objects.get(pk=sub_id)
+    kept = sorted(["media/" + sub.archive.name, "media/" + sub.per_image_stats.name])
+    wait_for(lambda: keys(s3_server, "media/") == kept, 10, "the partial results to be deleted", workers[0])
+    for name in ("a", "b"):
+        assert files(tmp_path / name / "media") == []
+        # At most the one archive a worker process keeps for the shards it may still be sent.
+        assert [p.parent.name for p in files(tmp_path / name / "tmp")] in ([], ["lid-shard-archives"])
+
+
 def test_verification_code_is_stored_in_s3_and_downloaded_through_the_view(
     s3_server: str, s3_settings: Any, client: Any, settings: Any
 ) -> None:

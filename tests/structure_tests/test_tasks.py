@@ -16,11 +16,18 @@ def test_every_project_task_has_its_kinds_options() -> None:
         "leaderboard.tasks.freeze_closed_phases",
         "organizer.tasks.compute_rescore_run",
         "organizer.tasks.requeue_stuck_rescore_runs",
+        "submissions.tasks.merge_submission_shards",
         "submissions.tasks.requeue_stuck_submissions",
         "submissions.tasks.score_submission",
+        "submissions.tasks.score_submission_shard",
         "verification.tasks.request_verification_for_closed_phases",
     ]
-    scoring = {"submissions.tasks.score_submission", "submissions.tasks.requeue_stuck_submissions"}
+    scoring = {
+        "submissions.tasks.score_submission",
+        "submissions.tasks.score_submission_shard",
+        "submissions.tasks.merge_submission_shards",
+        "submissions.tasks.requeue_stuck_submissions",
+    }
     kinds = {name: "scoring" if name in scoring else "staff" for name in ours}
     for name, task in ours.items():
         spec = settings.TASK_KINDS[kinds[name]]

@@ -376,6 +376,7 @@ def test_status_json_is_the_contract_body(alice_page: Client, phase: Any, team: 
         "is_representative": True,
         "queue": None,
         "queue_position": None,
+        "progress": None,
     }
 
 

@@ -69,6 +69,12 @@ def test_status_json_and_the_page_give_the_place(member: Any, queue: dict[str, S
         "Scoring now: every PNG is read and compared with the ground truth, then the 95% interval is computed "
         "(started 12:09:00 UTC)." in text
     )
+    # Scored in shards by several pool processes: how many of them are done, on the page and in status.json.
+    Submission.objects.filter(pk=mine.pk).update(shards_total=22, shards_done=5)
+    body = alice.get(f"/submissions/{mine.pk}/status.json").json()
+    assert (body["status"], body["progress"]) == ("running", {"shards_done": 5, "shards_total": 22})
+    text = text_of(alice.get(f"/submissions/{mine.pk}/"))
+    assert "95% interval is computed (started 12:09:00 UTC). 5 of 22 shards scored." in text
 
 
 def test_just_uploaded_says_it_was_checked(member: Any, team: Any, phase: Any) -> None:

@@ -90,6 +90,7 @@ def test_accepted_upload_is_queued_stored_and_enqueued_after_commit(
         "error_message": "",
         "is_representative": False,
         "queue_position": None,
+        "progress": None,
     }
     assert enqueued == [{"submission_id": sub.pk, "countdown": None}]
     sub.refresh_from_db()  # the task was sent on commit, then the row turned queued
