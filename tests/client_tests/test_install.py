@@ -20,7 +20,8 @@ from submissions.models import Submission
 from tests.client_tests.conftest import REPO, Synthetic
 from tests.client_tests.test_manifest import hand_made_manifest
 
-pytestmark = pytest.mark.slow
+# pip builds ./client in the folder itself (client/build/): never at the same time as test_packaging.py.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("client_build")]
 
 
 def venv_python_version() -> list[str]:
