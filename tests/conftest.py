@@ -46,6 +46,16 @@ def _media_and_ground_truth_in_tmp(settings, tmp_path):  # type: ignore[no-untyp
     settings.GROUND_TRUTH_ROOT.mkdir()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_by_delete() -> Iterator[None]:
+    """After a transactional test, the tables are emptied by DELETE, not TRUNCATE (tests/support/flush.py)."""
+    from tests.support import flush
+
+    flush.install()
+    yield
+    flush.uninstall()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     """Every factory user and sign-up is hashed with MD5, not PBKDF2's million rounds (a quarter of
