@@ -50,16 +50,19 @@ lint: $(STAMP)
 
 # Every test: lint, the scoring core's doctests, unit, integration (real PostgreSQL, Redis and a
 # Celery worker), browser and the slow tier. CI (.ci/run) calls exactly this.
-# Lint and the doctests run side by side (make -j2), then every tier in ONE pytest-xdist run of
-# TEST_WORKERS processes (pytest-django gives each its own test database). More processes than
-# cores, since the long tests mostly wait on the workers, servers and browsers they start;
-# tests/conftest.py hands out the long tiers first and the short plain tests fill the end.
-# --dist loadgroup keeps each xdist_group on one process (see docs/testing.md, "How long it takes").
+# Lint and the doctests run side by side (make -j2), then every tier but the load tests in ONE
+# pytest-xdist run of TEST_WORKERS processes (pytest-django gives each its own test database):
+# more processes than cores, since the long tests mostly wait on the workers, servers and browsers
+# they start; tests/conftest.py hands out the long tiers first and the short plain tests fill the
+# end; --dist loadgroup keeps each xdist_group on one process. The load tests (tests/load_tests)
+# measure page latency while workers score, so they run last and alone (docs/testing.md).
 TEST_WORKERS ?= 4
 PYTEST_ENV = $(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)}
+PARALLEL = -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/load_tests
 test: $(STAMP) chromium archivers
 	$(MAKE) --no-print-directory -j2 lint doctest
-	$(PYTEST_ENV) $(PY) -m pytest tests -n $(TEST_WORKERS) --dist loadgroup
+	$(PYTEST_ENV) $(PY) -m pytest tests $(PARALLEL)
+	$(PYTEST_ENV) $(PY) -m pytest tests/load_tests
 
 # The scoring core's doctests, without Django.
 doctest: $(STAMP)
@@ -71,7 +74,8 @@ test-fast: $(STAMP) archivers
 
 # The slowest tier alone.
 test-slow: $(STAMP) chromium
-	$(PYTEST_ENV) $(PY) -m pytest tests -m slow -n $(TEST_WORKERS) --dist loadgroup
+	$(PYTEST_ENV) $(PY) -m pytest tests -m slow $(PARALLEL)
+	$(PYTEST_ENV) $(PY) -m pytest tests/load_tests -m slow
 
 # Scoring speed on realistic data made once by ../shared/bench/make_data.py (not in this repository;
 # BENCH_GENERATOR to point at it) into BENCH_DATA (default /var/tmp/lid-bench); see docs/operations.md.
