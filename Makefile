@@ -8,7 +8,7 @@ DEV_ENV := DEBUG=1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lidserver
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install demo test doctest test-fast test-slow lint bench bench-web bench-rush worker beat serve chromium archivers clean
+.PHONY: install demo test test-tiers doctest test-fast test-slow lint bench bench-web bench-rush worker beat serve chromium archivers clean
 
 $(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml evaluation/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,19 +50,21 @@ lint: $(STAMP)
 
 # Every test: lint, the scoring core's doctests, unit, integration (real PostgreSQL, Redis and a
 # Celery worker), browser and the slow tier. CI (.ci/run) calls exactly this.
-# Lint and the doctests run side by side (make -j2), then every tier but the load tests in ONE
-# pytest-xdist run of TEST_WORKERS processes (pytest-django gives each its own test database):
-# more processes than cores, since the long tests mostly wait on the workers, servers and browsers
-# they start; tests/conftest.py hands out the long tiers first and the short plain tests fill the
-# end; --dist loadgroup keeps each xdist_group on one process. The load tests (tests/load_tests)
-# measure page latency while workers score, so they run last and alone (docs/testing.md).
+# Lint, the doctests and test-tiers run side by side (make -j3; a failure in any fails `make test`),
+# then the load tests alone: they measure page latency while workers score (docs/testing.md).
 TEST_WORKERS ?= 4
 PYTEST_ENV = $(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)}
 PARALLEL = -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/load_tests
 test: $(STAMP) chromium archivers
-	$(MAKE) --no-print-directory -j2 lint doctest
-	$(PYTEST_ENV) $(PY) -m pytest tests $(PARALLEL)
+	$(MAKE) --no-print-directory --output-sync=line -j3 lint doctest test-tiers
 	$(PYTEST_ENV) $(PY) -m pytest tests/load_tests
+
+# Every tier but the load tests in ONE pytest-xdist run of TEST_WORKERS processes (pytest-django
+# gives each its own test database): more processes than cores, since the long tests mostly wait
+# on the workers, servers and browsers they start. tests/conftest.py hands out the long tiers
+# first and the short plain tests fill the end; --dist loadgroup keeps each xdist_group on one process.
+test-tiers: $(STAMP)
+	$(PYTEST_ENV) $(PY) -m pytest tests $(PARALLEL)
 
 # The scoring core's doctests, without Django.
 doctest: $(STAMP)
