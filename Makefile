@@ -56,7 +56,7 @@ TEST_WORKERS ?= 4
 PYTEST_ENV = $(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)}
 PARALLEL = -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/load_tests
 test: $(STAMP) chromium archivers
-	$(MAKE) --no-print-directory --output-sync=line -j3 lint doctest test-tiers
+	$(MAKE) --no-print-directory -j3 lint doctest test-tiers
 	$(PYTEST_ENV) $(PY) -m pytest tests/load_tests
 
 # Every tier but the load tests in ONE pytest-xdist run of TEST_WORKERS processes (pytest-django
