@@ -8,7 +8,7 @@ DEV_ENV := DEBUG=1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lidserver
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install demo test test-fast test-slow lint bench bench-web bench-rush bench-shard worker beat serve chromium archivers clean
+.PHONY: install demo test test-tiers doctest test-fast test-slow lint bench bench-web bench-rush bench-shard worker beat serve chromium archivers clean
 
 $(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml evaluation/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,25 +50,34 @@ lint: $(STAMP)
 
 # Every test: lint, the scoring core's doctests, unit, integration (real PostgreSQL, Redis and a
 # Celery worker), browser and the slow tier. CI (.ci/run) calls exactly this.
-# The fast tiers run on two processes (pytest-xdist; pytest-django gives each its own test
-# database); the tiers that start real processes, drive Chromium or measure load run alone after.
-TEST_WORKERS ?= 2
-test: $(STAMP) chromium archivers lint
-	$(PY) -m pytest --doctest-modules evaluation lidserver/formatting.py -q -p no:django -p no:cacheprovider
-	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
-		$(PY) -m pytest tests -m "not integration and not browser and not slow" -n $(TEST_WORKERS)
-	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
-		$(PY) -m pytest tests -m "integration or browser or slow"
+# Lint, the doctests and test-tiers run side by side (make -j3; a failure in any fails `make test`),
+# then the load tests alone: they measure page latency while workers score (docs/testing.md).
+TEST_WORKERS ?= 4
+PYTEST_ENV = $(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)}
+PARALLEL = -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/load_tests
+test: $(STAMP) chromium archivers
+	$(MAKE) --no-print-directory -j3 lint doctest test-tiers
+	$(PYTEST_ENV) $(PY) -m pytest tests/load_tests
 
-# Only the fast tiers (no real worker, no browser, no slow tier).
+# Every tier but the load tests in ONE pytest-xdist run of TEST_WORKERS processes (pytest-django
+# gives each its own test database): more processes than cores, since the long tests mostly wait
+# on the workers, servers and browsers they start. tests/conftest.py hands out the long tiers
+# first and the short plain tests fill the end; --dist loadgroup keeps each xdist_group on one process.
+test-tiers: $(STAMP)
+	$(PYTEST_ENV) $(PY) -m pytest tests $(PARALLEL)
+
+# The scoring core's doctests, without Django.
+doctest: $(STAMP)
+	$(PY) -m pytest --doctest-modules evaluation lidserver/formatting.py -q -p no:django -p no:cacheprovider
+
+# Only the fast tiers (no real worker, no browser, no slow tier), on two processes.
 test-fast: $(STAMP) archivers
-	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
-		$(PY) -m pytest tests -m "not integration and not browser and not slow" -n $(TEST_WORKERS)
+	$(PYTEST_ENV) $(PY) -m pytest tests -m "not integration and not browser and not slow" -n 2
 
 # The slowest tier alone.
 test-slow: $(STAMP) chromium
-	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
-		$(PY) -m pytest tests -m slow
+	$(PYTEST_ENV) $(PY) -m pytest tests -m slow $(PARALLEL)
+	$(PYTEST_ENV) $(PY) -m pytest tests/load_tests -m slow
 
 # Scoring speed on realistic data made once by ../shared/bench/make_data.py (not in this repository;
 # BENCH_GENERATOR to point at it) into BENCH_DATA (default /var/tmp/lid-bench); see docs/operations.md.

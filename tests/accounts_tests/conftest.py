@@ -11,12 +11,6 @@ from tests.support.factories import UserFactory
 PASSWORD = "correct-horse-battery"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    """PBKDF2 makes every factory user cost a fifth of a second; the hasher is not under test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def lid(db):  # type: ignore[no-untyped-def]
     """The LID 2020 challenge as shipped (three tracks, six phases)."""

@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.support.factories import PhaseFactory, TeamFactory, UserFactory
+from tests.support.workers import private_broker  # noqa: F401 - a fixture (the schemathesis run's broker)
 
 
 @pytest.fixture

@@ -20,7 +20,9 @@ from submissions.models import Submission
 from tests.client_tests.conftest import REPO, Synthetic
 from tests.client_tests.test_manifest import hand_made_manifest
 
-pytestmark = pytest.mark.slow
+# pip builds ./client in the folder itself (client/build/): one at a time with test_packaging.py and the
+# docker context test, which walks that folder (the xdist group "client_build").
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("client_build")]
 
 
 def venv_python_version() -> list[str]:

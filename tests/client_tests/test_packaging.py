@@ -47,7 +47,10 @@ def test_the_repositorys_tool_settings_stay_at_the_root() -> None:
     assert set(project(REPO / "evaluation" / "pyproject.toml")["tool"]) == {"setuptools"}  # packaging only
 
 
+# pip builds ./client in the folder itself (client/build/): one at a time with test_install.py and the
+# docker context test, which walks that folder (the xdist group "client_build").
 @pytest.mark.slow
+@pytest.mark.xdist_group("client_build")
 def test_a_wheel_built_from_the_client_folder_holds_the_core(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(tmp_path), "./client"],

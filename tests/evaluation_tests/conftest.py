@@ -18,6 +18,11 @@ def _media_and_ground_truth_in_tmp() -> None:
     """Overrides the project-wide fixture: these tests never touch Django settings."""
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing() -> None:
+    """Overrides the project-wide fixture: these tests never touch Django settings."""
+
+
 @pytest.fixture(params=["compiled", "numpy"])
 def route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Runs a test on both routes: numba's compiled loops, and numpy with libspng."""

@@ -1,10 +1,11 @@
-"""A real Celery worker process for integration tests, on the test database and a private broker db.
+"""A real Celery worker process for integration tests, on the test database and a private broker.
 
 ``celery_worker_process`` starts ``celery -A lidserver worker`` as a subprocess that sees what the
 test sees: the test database (so use ``transaction=True``: the worker reads committed rows only),
-the broker of ``settings.CELERY_BROKER_URL`` (purged first), and the test's MEDIA_ROOT and
-GROUND_TRUTH_ROOT. It waits until the worker says it is ready and stops it at teardown (SIGTERM,
-then SIGKILL), before the test database is flushed.
+the test's own ``redis-server`` (``private_broker``, tests/support/workers.py: nothing another
+test publishes, in this process or another pytest-xdist worker, can reach this worker), and the
+test's MEDIA_ROOT and GROUND_TRUTH_ROOT. It waits until the worker says it is ready and stops it at
+teardown (SIGTERM, then SIGKILL), before the test database is flushed.
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 
-from tests.support.celery_broker import point_celery_at
-from tests.support.workers import (  # noqa: F401 - fixtures (bin/worker with a pool size)
+from tests.support.workers import (  # noqa: F401 - fixtures (the test's own broker; bin/worker and beat)
     private_broker,
     start_beat,
     start_worker,
@@ -41,21 +41,6 @@ def database_url() -> str:
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
-def purge_broker(url: str) -> None:
-    """Drop the Celery queue and unacked messages from the broker (only those keys, not the whole db).
-
-    So no message of an earlier run is delivered to this worker. Kombu's Redis transport keeps the
-    ``celery`` queue as lists (one per priority: ``celery``, ``celery\x06\x163``...) and messages
-    being worked on under ``unacked*``.
-    """
-    import redis
-
-    client = redis.Redis.from_url(url)
-    keys = [*client.scan_iter(match="celery*"), *client.scan_iter(match="unacked*")]
-    if keys:
-        client.delete(*keys)
 
 
 class WorkerProcess:
@@ -142,13 +127,16 @@ def worker_env(settings: Any, **extra: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def celery_worker_factory(transactional_db: Any, settings: Any, tmp_path: Path) -> Iterator[Any]:
-    """Make (and at teardown stop) worker processes: ``celery_worker_factory(**extra_env)``."""
+def celery_worker_factory(
+    transactional_db: Any, settings: Any, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """Make (and at teardown stop) worker processes: ``celery_worker_factory(**extra_env)``.
+
+    ``private_broker`` points ``settings.CELERY_BROKER_URL`` and this process's Celery app at the
+    test's own redis-server, so the worker listens where this process publishes.
+    """
     assert not settings.CELERY_TASK_ALWAYS_EAGER, "integration tests need tasks sent to the broker"
-    purge_broker(settings.CELERY_BROKER_URL)
-    # This process publishes where the worker listens, on fresh connections (an earlier test may
-    # have pointed Celery at a private broker that no longer runs).
-    undo = point_celery_at(settings.CELERY_BROKER_URL)
+    request.getfixturevalue("private_broker")
     workers: list[WorkerProcess] = []
 
     def make(**extra_env: str) -> WorkerProcess:
@@ -161,8 +149,6 @@ def celery_worker_factory(transactional_db: Any, settings: Any, tmp_path: Path) 
     finally:
         for worker in workers:
             worker.stop()
-        undo()
-        purge_broker(settings.CELERY_BROKER_URL)
 
 
 @pytest.fixture

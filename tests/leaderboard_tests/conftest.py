@@ -6,12 +6,6 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):  # type: ignore[no-untyped-def]
-    # Boards need many teams (each with a captain); the real hasher would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _empty_memo():  # type: ignore[no-untyped-def]
     """Board pages remember phases, versions and bodies per process (leaderboard.memo): start empty."""
     from leaderboard import memo

@@ -75,6 +75,8 @@ def test_the_build_context_leaves_out_secrets_ground_truth_data_and_caches(tmp_p
     assert sorted(set(NEEDED_IN_IMAGE) - sent) == []
 
 
+# It walks the repository, client/build/ too, which pip fills and empties while it builds ./client.
+@pytest.mark.xdist_group("client_build")
 def test_the_real_tree_sends_its_code_and_no_secret():
     sent = context(ROOT)
     assert {"manage.py", "requirements.txt", "bin/web", "evaluation/__init__.py", "lidserver/settings.py"} <= sent

@@ -34,14 +34,14 @@ class Server:
 
 
 @pytest.fixture
-def server(tmp_path: Path, settings) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+def server(tmp_path: Path, private_broker) -> Iterator[Server]:  # type: ignore[no-untyped-def]
     port, temp = free_port(), tmp_path / "upload-tmp"
     temp.mkdir()
     env = {
         "PATH": "/usr/bin:/bin",
         "DEBUG": "1",
         "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_BROKER_URL": private_broker.url(),  # the test's own redis-server
         "MEDIA_ROOT": str(tmp_path / "media"),
         "GROUND_TRUTH_ROOT": str(tmp_path / "gt"),
         "FILE_UPLOAD_TEMP_DIR": str(temp),
