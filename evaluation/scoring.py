@@ -31,6 +31,7 @@ from evaluation.png import (
 )
 from evaluation.reader import ArchiveReader
 from evaluation.result import ScoreResult
+from evaluation.shards import merge_results
 from evaluation.tracks import TrackSpec, track_spec
 from evaluation.unfilter import unfilter_rows
 
@@ -366,7 +367,7 @@ def _score_in_pool(
     if parts and len(parts) == len(outcomes):
         return _localization_result(spec, parts)
     results = [o for o in outcomes if isinstance(o, ScoreResult)]
-    return _concatenate(spec, results)
+    return merge_results(results)  # one home for how results of disjoint images combine
 
 
 def _localization_result(spec: TrackSpec, parts: list[_LocalizationPart]) -> ScoreResult:
@@ -382,26 +383,4 @@ def _localization_result(spec: TrackSpec, parts: list[_LocalizationPart]) -> Sco
         pixel_union=sum((p.pixel_union for p in parts), np.zeros(256, np.int64)),
         intersection=intersection,
         union=union,
-    )
-
-
-def _concatenate(spec: TrackSpec, parts: list[ScoreResult]) -> ScoreResult:
-    names = [name for part in parts for name in part.names]
-    if spec.is_segmentation:
-        return ScoreResult(
-            spec,
-            names,
-            confusion=sum((p.confusion for p in parts), np.zeros((spec.num_classes, spec.num_classes), np.int64)),
-            intersection=np.concatenate([p.intersection for p in parts]),
-            union=np.concatenate([p.union for p in parts]),
-        )
-    counted = all(p.counts is not None for p in parts)
-    return ScoreResult(
-        spec,
-        names,
-        curves=np.concatenate([p.curves for p in parts]),
-        pixel_intersection=sum((p.pixel_intersection for p in parts), np.zeros(256, np.int64)),
-        pixel_union=sum((p.pixel_union for p in parts), np.zeros(256, np.int64)),
-        intersection=np.concatenate([p.counts[0] for p in parts]) if counted else None,  # type: ignore[index]
-        union=np.concatenate([p.counts[1] for p in parts]) if counted else None,  # type: ignore[index]
     )

@@ -12,6 +12,7 @@ import dataclasses
 import math
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -232,8 +233,13 @@ def _evaluation_of(result: Any, track: Any, stats_name: str, checksum: str) -> E
         raise KeyMetricUndefined(f"{track.key_metric} is undefined for this ground truth and prediction: {aggregates}")
     with tempfile.TemporaryDirectory() as tmp:
         local = os.path.join(tmp, "per_image.npz")
-        result.save_per_image(local)
-        low, high = evaluation.bootstrap_interval(local, track.number, resamples=BOOTSTRAP_RESAMPLES, seed=0)
+        # The interval is computed on the statistics exactly as stored while the file is written
+        # (compressing and BLAS both release the GIL): the same figures as reading the file back.
+        arrays, stored = result.stored_per_image()
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            written = writer.submit(result.save_per_image, local, arrays=arrays)
+            low, high = evaluation.bootstrap_interval(stored, track.number, resamples=BOOTSTRAP_RESAMPLES, seed=0)
+            written.result()
         default_storage.delete(stats_name)
         with open(local, "rb") as handle:
             stored = default_storage.save(stats_name, File(handle, name=os.path.basename(stats_name)))

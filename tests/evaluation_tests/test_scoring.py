@@ -239,6 +239,21 @@ def test_per_image_statistics_round_trip(made: SyntheticSet, tmp_path: Path) -> 
     assert 0 <= low <= high <= 1 and low - 0.05 <= key <= high + 0.05
 
 
+def test_the_stored_statistics_are_what_the_file_gives_back(made: SyntheticSet, tmp_path: Path) -> None:
+    # The server computes the interval on stored_per_image() while the file is written: the same
+    # statistics, bit for bit, hence the same interval as reading the file back.
+    result = score_archive(made.track, store_of(made), made.pred_zip)  # type: ignore[arg-type]
+    arrays, stored = result.stored_per_image()
+    path = tmp_path / "stats.npz"
+    result.save_per_image(path, arrays=arrays)
+    loaded = load_per_image(path)
+    assert (stored.track, stored.names) == (loaded.track, loaded.names)
+    for field in ("curves", "intersection", "union"):
+        a, b = getattr(stored, field), getattr(loaded, field)
+        assert (a is None and b is None) or (a.dtype == b.dtype and np.array_equal(a, b)), field
+    assert bootstrap_interval(stored, made.track, resamples=200) == bootstrap_interval(path, made.track, resamples=200)
+
+
 def loop_bootstrap(stats: object, track: int, resamples: int, seed: int, confidence: float) -> tuple[float, float]:
     """The slow reference: one resample at a time, the same random draws."""
     rng = np.random.default_rng(seed)
