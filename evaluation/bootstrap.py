@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
@@ -87,12 +89,19 @@ def bootstrap_interval(
         raise ValueError("no images to resample")
     rng = np.random.default_rng(seed)
     batch = max(1, min(resamples, _BATCH_CELLS // images))
-    values = np.concatenate(
-        [
-            _key_metric(stats, spec, resample_weights(rng, min(batch, resamples - start), images))
-            for start in range(0, resamples, batch)
-        ]
-    )
+    # Drawing the next batch (one stream, in order) overlaps the products of the one before, in a
+    # thread (BLAS releases the GIL); at most two batches of weights are alive at once.
+    parts: list[npt.NDArray[np.float64]] = []
+    pending: deque[Future[npt.NDArray[np.float64]]] = deque()
+    with ThreadPoolExecutor(max_workers=1) as products:
+        for start in range(0, resamples, batch):
+            weights = resample_weights(rng, min(batch, resamples - start), images)
+            pending.append(products.submit(_key_metric, stats, spec, weights))
+            del weights
+            if len(pending) > 1:
+                parts.append(pending.popleft().result())
+        parts.extend(future.result() for future in pending)
+    values = np.concatenate(parts)
     alpha = (1.0 - confidence) / 2.0
     low, high = np.quantile(values, [alpha, 1.0 - alpha])
     return float(low), float(high)

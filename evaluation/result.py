@@ -272,6 +272,10 @@ class ScoreResult:
         """
         order = sorted(range(len(self.names)), key=self.names.__getitem__)
         names = tuple(self.names[i] for i in order)
+        if order == list(range(len(order))):  # already in order (one pass, merged shards): no copy
+            if self.spec.is_segmentation:
+                return PerImageStats(self.track, names, intersection=self.intersection, union=self.union)
+            return PerImageStats(self.track, names, curves=self.curves)
         if self.spec.is_segmentation:
             return PerImageStats(self.track, names, intersection=self.intersection[order], union=self.union[order])
         return PerImageStats(self.track, names, curves=self.curves[order])
@@ -300,7 +304,8 @@ class ScoreResult:
             "names": np.asarray(stats.names, dtype=np.str_),
         }
         if stats.curves is not None:
-            arrays["curves"] = np.rint(stats.curves * _CURVE_STEPS).astype(np.uint16)
+            steps = stats.curves * _CURVE_STEPS
+            arrays["curves"] = np.rint(steps, out=steps).astype(np.uint16)  # in place: fresh memory is dear
         else:
             assert stats.intersection is not None and stats.union is not None
             arrays["intersection"] = stats.intersection.astype(np.uint32)
@@ -351,7 +356,9 @@ def _stats_of_stored(data: Any) -> PerImageStats:
     track = int(data["track"])
     names = tuple(str(n) for n in data["names"])
     if "curves" in data:
-        return PerImageStats(track, names, curves=data["curves"].astype(np.float64) / _CURVE_STEPS)
+        curves = data["curves"].astype(np.float64)
+        curves /= _CURVE_STEPS
+        return PerImageStats(track, names, curves=curves)
     return PerImageStats(
         track, names, intersection=data["intersection"].astype(np.int64), union=data["union"].astype(np.int64)
     )

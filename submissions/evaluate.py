@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -168,14 +169,17 @@ def submission_evaluate_merged(*, submission: Any, result_names: list[str], stat
         names, checksum = list(ground_truth.names), getattr(ground_truth, "checksum", "") or ""
     finally:
         ground_truth.close()
-    parts = []
     with tempfile.TemporaryDirectory() as tmp:
-        for index, name in enumerate(result_names):
+
+        def fetched(index: int, name: str) -> Any:
             local = os.path.join(tmp, f"{index}.npz")
             with open(local, "wb") as out, default_storage.open(name, "rb") as source:
-                while chunk := source.read(1 << 20):
-                    out.write(chunk)
-            parts.append(evaluation.load_result(local))
+                shutil.copyfileobj(source, out, 1 << 20)
+            return evaluation.load_result(local)
+
+        # fetched and read a few at a time (copying and reading release the GIL), kept in shard order
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            parts = list(pool.map(fetched, range(len(result_names)), result_names))
     result = evaluation.merge_results(parts)
     parts.clear()  # the shards' copies: not kept through the bootstrap
     if list(result.names) != names:
