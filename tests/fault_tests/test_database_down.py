@@ -17,7 +17,6 @@ import time
 import zipfile
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from tests.support import harness
@@ -25,23 +24,6 @@ from tests.support import harness
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 BOUNDARY = "dbdown0"
-
-
-@pytest.fixture
-def cluster():
-    server = harness.PrivatePostgres()
-    try:
-        server.init()
-    except RuntimeError as error:
-        server.cleanup()
-        pytest.skip(f"a private PostgreSQL cluster could not be created here: {error}")
-    server.start()
-    conn = psycopg2.connect(server.url("postgres"))
-    conn.autocommit = True
-    conn.cursor().execute("create database lid")
-    conn.close()
-    yield server
-    server.cleanup()
 
 
 def request(port: int, method: str, path: str, *, token: str = "", body: bytes = b"", content_type: str = ""):

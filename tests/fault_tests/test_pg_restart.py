@@ -50,23 +50,6 @@ def scenario(env: dict[str, str], *args: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture
-def cluster():
-    server = harness.PrivatePostgres()
-    try:
-        server.init()
-    except RuntimeError as error:
-        server.cleanup()
-        pytest.skip(f"a private PostgreSQL cluster could not be created here: {error}")
-    server.start()
-    conn = psycopg2.connect(server.url("postgres"))
-    conn.autocommit = True
-    conn.cursor().execute("create database lid")
-    conn.close()
-    yield server
-    server.cleanup()
-
-
 def test_postgres_restarted_mid_scoring_gives_one_score(cluster, tmp_path):
     import evaluation
 

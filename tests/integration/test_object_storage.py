@@ -31,6 +31,7 @@ from lidserver.object_storage import GROUND_TRUTH_STORAGE, S3_BACKEND, s3_option
 from submissions import evaluate
 from submissions.models import Submission
 from tests.integration.test_scoring_worker import FINAL, cli_metrics, post_archive, wait_for
+from tests.support import harness
 from tests.support.factories import PhaseFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -39,16 +40,10 @@ BUCKET = "lid-test"
 KEYS = {"AWS_ACCESS_KEY_ID": "testing-key", "AWS_SECRET_ACCESS_KEY": "testing-secret", "S3_REGION": "us-east-1"}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def s3_server(tmp_path: Path) -> Iterator[str]:
     """``moto_server`` on a free port of 127.0.0.1 with an empty private bucket; its URL."""
-    port = free_port()
+    port = harness.free_port()
     log = open(tmp_path / "moto.log", "wb")
     process = subprocess.Popen(
         [str(Path(os.sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
@@ -104,20 +99,26 @@ def s3_settings(s3_server: str, settings: Any) -> Any:
     return settings
 
 
-def test_upload_to_score_through_s3_with_two_workers_that_share_no_folder(
-    s3_server: str, s3_settings: Any, celery_worker_factory: Any, settings: Any, tmp_path: Path, monkeypatch: Any
-) -> None:
-    settings.GROUND_TRUTH_CACHE = tmp_path / "web-cache"
-
-    # The organizer loads the ground truth: packed here, published to S3; the local copy is then removed.
+def loaded_track3_test(tmp_path: Path) -> tuple[Any, Path]:
+    """A track 3 test phase whose 6-image ground truth the organizer loaded with ``load_ground_truth``
+    (published to S3 under the S3 settings), and a team's archive for it."""
     make_synthetic(3, 6, tmp_path / "synthetic", seed=0)
-    pred = tmp_path / "synthetic" / "pred.zip"
     phase = PhaseFactory(track__number=3, split="test", image_count=6)
     call_command(
         "load_ground_truth", "--challenge", phase.track.challenge.slug, "--track", "3", "--split", "test",
         str(tmp_path / "synthetic" / "gt"), stdout=io.StringIO(),
     )  # fmt: skip
     phase.refresh_from_db()
+    return phase, tmp_path / "synthetic" / "pred.zip"
+
+
+def test_upload_to_score_through_s3_with_two_workers_that_share_no_folder(
+    s3_server: str, s3_settings: Any, celery_worker_factory: Any, settings: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    settings.GROUND_TRUTH_CACHE = tmp_path / "web-cache"
+
+    # The organizer loads the ground truth: packed here, published to S3; the local copy is then removed.
+    phase, pred = loaded_track3_test(tmp_path)
     checksum = phase.ground_truth_checksum
     reference = tmp_path / "reference-store"
     shutil.copytree(Path(settings.GROUND_TRUTH_ROOT) / phase.ground_truth_path, reference)
@@ -229,14 +230,7 @@ def test_one_submission_sharded_over_two_workers_that_share_no_folder_scores_as_
     s3_server: str, s3_settings: Any, celery_worker_factory: Any, settings: Any, tmp_path: Path
 ) -> None:
     settings.GROUND_TRUTH_CACHE = tmp_path / "web-cache"
-    make_synthetic(3, 6, tmp_path / "synthetic", seed=0)
-    pred = tmp_path / "synthetic" / "pred.zip"
-    phase = PhaseFactory(track__number=3, split="test", image_count=6)
-    call_command(
-        "load_ground_truth", "--challenge", phase.track.challenge.slug, "--track", "3", "--split", "test",
-        str(tmp_path / "synthetic" / "gt"), stdout=io.StringIO(),
-    )  # fmt: skip
-    phase.refresh_from_db()
+    phase, pred = loaded_track3_test(tmp_path)
     expected = cli_metrics(3, Path(settings.GROUND_TRUTH_ROOT) / phase.ground_truth_path, pred)
     shutil.rmtree(settings.GROUND_TRUTH_ROOT)
     alice = UserFactory(username="alice")
