@@ -57,9 +57,26 @@ class BenchError(Exception):
     """A sentence for the user; the bench exits with status 1."""
 
 
+def split_folder(track: int, data: Path = DATA, scale: float = 1.0) -> Path:
+    """The folder of make_data.py's split of ``track`` (``pred.zip``, ``gt/``, and ``store/`` once packed)."""
+    return data / ("full" if scale == 1.0 else f"scale-{scale:g}") / f"t{track}"
+
+
+def packed_split(track: int, data: Path | None) -> Path:
+    """The folder with ``pred.zip`` and a packed ``store/`` (``data``, or the full split of BENCH_DATA);
+    exits with a sentence saying what to run when it is not there."""
+    folder = (data or split_folder(track)).resolve()
+    if not (folder / "store" / "index.json").exists() or not (folder / "pred.zip").is_file():
+        raise SystemExit(
+            f"{folder} has no pred.zip and packed store/: run `make bench` first (it makes and packs the "
+            "realistic splits into BENCH_DATA), or pass --data"
+        )
+    return folder
+
+
 def realistic_split(track: int, data: Path, scale: float, generator: Path) -> tuple[Path, Path, Path]:
     """``(store, pred.zip, gt folder)`` of make_data.py's split, generated and packed if missing."""
-    folder = data / ("full" if scale == 1.0 else f"scale-{scale:g}") / f"t{track}"
+    folder = split_folder(track, data, scale)
     if not (folder / "manifest.json").exists():
         if not generator.is_file():
             raise BenchError(

@@ -1,7 +1,7 @@
 """The deadline rush: ``python -m bench.rush`` (``make bench-rush``; optional, not part of the tests).
 
-Teams upload realistic prediction archives (``/work/segbench/t{N}/pred.zip`` against its ground
-truth store, or ``--data``) at random moments within ``--window`` seconds; the first team sends
+Teams upload realistic prediction archives (``$BENCH_DATA/full/t{N}/pred.zip`` against its ground
+truth store, as ``make bench`` makes and packs them, or ``--data``) at random moments within ``--window`` seconds; the first team sends
 five, the others one to three. The same arrivals are scored by real ``bin/worker`` processes with
 1 and then 2 pool processes (``--processes``). For each run it prints the makespan (first upload to
 last result), the p50 / p95 wait (upload to start of scoring), and the longest wait of any team's
@@ -26,6 +26,8 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+
+from bench.run import packed_split
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUG = "benchrush"
@@ -186,13 +188,13 @@ def run_once(args: argparse.Namespace, data: Path, media: Path, archives: list[P
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--track", type=int, default=1)
-    parser.add_argument("--data", type=Path, help="folder with pred.zip and store/ (default /work/segbench/t{track})")
+    parser.add_argument("--data", type=Path, help="folder with pred.zip and store/ (default $BENCH_DATA/full/t{track})")
     parser.add_argument("--teams", type=int, default=30)
     parser.add_argument("--window", type=float, default=60.0, help="seconds over which the uploads arrive")
     parser.add_argument("--processes", default="1,2", help="pool sizes to run, in order")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    data = (args.data or Path(f"/work/segbench/t{args.track}")).resolve()
+    data = packed_split(args.track, args.data)
     workdir = Path(tempfile.mkdtemp(prefix="bench_rush_"))
     try:
         _django(workdir / "media", data, os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/15"))

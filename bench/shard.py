@@ -31,6 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.run import packed_split
 from bench.rush import ROOT, _django, seed, variants
 
 
@@ -224,10 +225,7 @@ def main() -> int:
         help="2 or more: that many workers of one pool process sharing no folder, through an S3 server (moto)",
     )  # fmt: skip
     args = parser.parse_args()
-    default = Path(os.environ.get("BENCH_DATA", "/var/tmp/lid-bench")) / "full" / f"t{args.track}"
-    data = (args.data or default).resolve()
-    if not (data / "store" / "index.json").exists():
-        raise SystemExit(f"{data}/store is not a packed ground truth: run `make bench` first (or pass --data)")
+    data = packed_split(args.track, args.data)
     workdir = Path(tempfile.mkdtemp(prefix="bench_shard_"))
     s3 = moto(workdir) if args.machines > 1 else None
     try:

@@ -16,14 +16,23 @@ from evaluation.archive import (
     ArchiveMember,
     check_archive,
 )
-from evaluation.bootstrap import bootstrap_interval
+from evaluation.bootstrap import BootstrapSums, bootstrap_interval, bootstrap_sums
 from evaluation.errors import ERROR_CODES, GroundTruthError, SubmissionFormatError
 from evaluation.ground_truth import GroundTruth, open_ground_truth
 from evaluation.gt_pack import GroundTruthInfo, pack_ground_truth
 from evaluation.reader import ArchiveReader
 from evaluation.result import PerImageStats, ScoreResult, load_per_image
 from evaluation.scoring import score_archive
-from evaluation.shards import load_result, merge_results, save_result, shard_ranges
+from evaluation.shards import (
+    Merged,
+    Shard,
+    load_result,
+    load_shard,
+    merge_results,
+    merge_shards,
+    save_result,
+    shard_ranges,
+)
 from evaluation.synth import make_synthetic
 from evaluation.tracks import TRACKS, TrackSpec, track_spec
 from evaluation.version import SCORER_VERSION
@@ -37,19 +46,25 @@ __all__ = [
     "ArchiveListing",
     "ArchiveMember",
     "ArchiveReader",
+    "BootstrapSums",
     "GroundTruth",
     "GroundTruthError",
     "GroundTruthInfo",
+    "Merged",
     "PerImageStats",
     "ScoreResult",
+    "Shard",
     "SubmissionFormatError",
     "TrackSpec",
     "bootstrap_interval",
+    "bootstrap_sums",
     "check_archive",
     "load_per_image",
     "load_result",
+    "load_shard",
     "make_synthetic",
     "merge_results",
+    "merge_shards",
     "open_ground_truth",
     "pack_ground_truth",
     "save_result",

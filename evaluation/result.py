@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from evaluation.version import SCORER_VERSION
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-_CURVE_STEPS = 65535
+CURVE_STEPS = 65535  # track 3's stored curves: uint16 steps of 1/65535 (bootstrap intervals work in them)
 
 
 @dataclass(frozen=True)
@@ -298,26 +299,22 @@ class ScoreResult:
         True
         """
         stats = self.per_image
-        arrays: dict[str, Any] = {
-            "track": np.int64(self.track),
-            "scorer_version": np.str_(SCORER_VERSION),
-            "names": np.asarray(stats.names, dtype=np.str_),
-        }
         if stats.curves is not None:
-            steps = stats.curves * _CURVE_STEPS
-            arrays["curves"] = np.rint(steps, out=steps).astype(np.uint16)  # in place: fresh memory is dear
+            steps = stats.curves * CURVE_STEPS  # rounded in place: fresh memory is dear
+            arrays = stored_arrays(self.track, stats.names, curves=np.rint(steps, out=steps).astype(np.uint16))
         else:
             assert stats.intersection is not None and stats.union is not None
-            arrays["intersection"] = stats.intersection.astype(np.uint32)
-            arrays["union"] = stats.union.astype(np.uint32)
+            arrays = stored_arrays(self.track, stats.names, intersection=stats.intersection, union=stats.union)
         return arrays, _stats_of_stored(arrays)
 
     def save_per_image(self, path: str | os.PathLike[str], *, arrays: dict[str, Any] | None = None) -> None:
-        """Write the per-image statistics to a compressed ``.npz`` (see :func:`load_per_image`).
+        """Write the per-image statistics to an ``.npz`` (see :func:`load_per_image`).
 
-        Counts are stored as ``uint32``; track-3 curves as ``uint16`` steps of 1/65535 (within
-        7.7e-6 of the exact values: they only feed bootstrap intervals, the official metrics
-        come from :meth:`metrics`). ``arrays``: those :meth:`stored_per_image` gave, not made again.
+        Counts are stored as ``uint32``, compressed (deflate at level 1: 40 times smaller for
+        track 1's test split, in 0.04 s); track-3 curves as ``uint16`` steps of 1/65535 (within
+        7.7e-6 of the exact values: they only feed bootstrap intervals, the official metrics come
+        from :meth:`metrics`), not compressed (deflate saved 14% of them in 0.3 s).
+        ``arrays``: those :meth:`stored_per_image` gave, not made again.
 
         Examples
         --------
@@ -330,8 +327,40 @@ class ScoreResult:
         """
         if arrays is None:
             arrays, _ = self.stored_per_image()
-        with open(path, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True) as archive:
+            for key, value in arrays.items():
+                archive.compression = zipfile.ZIP_STORED if key == "curves" else zipfile.ZIP_DEFLATED
+                with archive.open(f"{key}.npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)  # type: ignore[no-untyped-call]
+
+
+def stored_arrays(
+    track: int,
+    names: Sequence[str],
+    *,
+    curves: npt.NDArray[np.uint16] | None = None,
+    intersection: npt.ArrayLike | None = None,
+    union: npt.ArrayLike | None = None,
+) -> dict[str, Any]:
+    """The arrays of a per-image statistics file (:meth:`ScoreResult.save_per_image`), names in order:
+    track 3's ``curves`` already in ``uint16`` steps of 1/65535, tracks 1-2's counts (kept as ``uint32``).
+
+    Examples
+    --------
+    >>> sorted(stored_arrays(1, ["a"], intersection=[[1, 2]], union=[[3, 4]]))
+    ['intersection', 'names', 'scorer_version', 'track', 'union']
+    """
+    arrays: dict[str, Any] = {
+        "track": np.int64(track),
+        "scorer_version": np.str_(SCORER_VERSION),
+        "names": np.asarray(names, dtype=np.str_),
+    }
+    if curves is not None:
+        arrays["curves"] = np.asarray(curves, np.uint16)
+    else:
+        arrays["intersection"] = np.asarray(intersection).astype(np.uint32)
+        arrays["union"] = np.asarray(union).astype(np.uint32)
+    return arrays
 
 
 def load_per_image(path: str | os.PathLike[str]) -> PerImageStats:
@@ -357,7 +386,7 @@ def _stats_of_stored(data: Any) -> PerImageStats:
     names = tuple(str(n) for n in data["names"])
     if "curves" in data:
         curves = data["curves"].astype(np.float64)
-        curves /= _CURVE_STEPS
+        curves /= CURVE_STEPS
         return PerImageStats(track, names, curves=curves)
     return PerImageStats(
         track, names, intersection=data["intersection"].astype(np.int64), union=data["union"].astype(np.int64)

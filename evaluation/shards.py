@@ -10,14 +10,18 @@ every image (the metrics are computed from integer sums and from curves taken in
 
 from __future__ import annotations
 
+import functools
+import operator
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from evaluation.result import ScoreResult
+from evaluation.bootstrap import BootstrapSums, bootstrap_sums
+from evaluation.result import ScoreResult, stored_arrays
 from evaluation.tracks import TrackSpec, track_spec
 
 _FORMAT = "lid-score-result"
@@ -115,11 +119,21 @@ def _smallest_unsigned(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return values.astype(np.uint32)
 
 
-def save_result(result: ScoreResult, path: str | os.PathLike[str]) -> None:
+def save_result(
+    result: ScoreResult,
+    path: str | os.PathLike[str],
+    *,
+    first_index: int | None = None,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> None:
     """Write a whole :class:`ScoreResult` (of a shard) to an uncompressed ``.npz``, losslessly.
 
     Unlike :meth:`ScoreResult.save_per_image` (statistics for bootstrap intervals) every array is
-    kept exactly, so merging saved shards gives the one-pass result bit for bit.
+    kept exactly, so merging saved shards gives the one-pass result bit for bit. With
+    ``first_index`` (the shard's first image among the split's sorted ids) the shard's part of the
+    bootstrap interval is written too (:func:`~evaluation.bootstrap.bootstrap_sums` of its stored
+    statistics, and track 3's curves as stored), so the merge only adds (:func:`load_shard`).
 
     Examples
     --------
@@ -148,8 +162,85 @@ def save_result(result: ScoreResult, path: str | os.PathLike[str]) -> None:
         arrays["pixel_union"] = result.pixel_union
         if result.counts is not None:
             arrays["intersection"], arrays["union"] = result.counts
+    if first_index is not None:
+        stored, stats = result.stored_per_image()
+        if "curves" in stored:
+            arrays["stored_curves"] = stored["curves"]
+        sums = bootstrap_sums(stats, spec, first_index=first_index, resamples=resamples, seed=seed)
+        arrays.update(sums.arrays())
     with open(path, "wb") as handle:
         np.savez(handle, **arrays)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """A shard's saved result and, when it was saved with ``first_index``, its stored track-3
+    curves (``uint16`` steps) and its part of the bootstrap."""
+
+    result: ScoreResult
+    stored_curves: npt.NDArray[np.uint16] | None = None
+    bootstrap: BootstrapSums | None = None
+
+
+def load_shard(path: str | os.PathLike[str]) -> Shard:
+    """Read a shard written by :func:`save_result`, with its bootstrap part if it has one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "shard.npz")
+    >>> save_result(ScoreResult(3, ["a"], curves=np.full((1, 256), 0.5)), path, first_index=0, resamples=10)
+    >>> shard = load_shard(path)
+    >>> shard.result.names, shard.stored_curves.dtype, shard.bootstrap.resamples
+    (('a',), dtype('uint16'), 10)
+    """
+    with np.load(path, allow_pickle=False) as data:
+        result = _result_of(data, path)
+        curves = data["stored_curves"] if "stored_curves" in data else None
+        sums = BootstrapSums.from_arrays(data) if "bootstrap_first" in data else None
+    return Shard(result, curves, sums)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """Shards merged: the whole result, the per-image statistics file's arrays and the interval's sums."""
+
+    result: ScoreResult
+    stored: dict[str, Any]
+    bootstrap: BootstrapSums
+
+
+def merge_shards(shards: Sequence[Shard]) -> Merged:
+    """The whole result of shards saved with ``first_index`` (in image order), the arrays of its
+    per-image statistics file and its bootstrap sums, without computing them again.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder, curves = tempfile.mkdtemp(), np.array([[0.2] * 256, [0.4] * 256, [0.9] * 256])
+    >>> whole = ScoreResult(3, ["a", "b", "c"], curves=curves)
+    >>> save_result(ScoreResult(3, ["a"], curves=curves[:1]), f"{folder}/0.npz", first_index=0)
+    >>> save_result(ScoreResult(3, ["b", "c"], curves=curves[1:]), f"{folder}/1.npz", first_index=1)
+    >>> merged = merge_shards([load_shard(f"{folder}/0.npz"), load_shard(f"{folder}/1.npz")])
+    >>> from evaluation.bootstrap import bootstrap_interval
+    >>> merged.bootstrap.interval() == bootstrap_interval(whole, 3)
+    True
+    """
+    if any(shard.bootstrap is None for shard in shards):
+        raise ValueError("every shard must be saved with its first_index to merge its bootstrap")
+    result = merge_results([shard.result for shard in shards])
+    names = list(result.names)
+    if names != sorted(names):
+        raise ValueError("the shards are not in the order of their images")
+    sums = functools.reduce(operator.add, [shard.bootstrap for shard in shards if shard.bootstrap is not None])
+    if result.spec.is_segmentation:
+        stored = stored_arrays(result.track, names, intersection=result.intersection, union=result.union)
+    else:
+        curves = np.concatenate([shard.stored_curves for shard in shards if shard.stored_curves is not None])
+        if len(curves) != len(names):
+            raise ValueError("every track-3 shard must carry its stored curves")
+        stored = stored_arrays(result.track, names, curves=curves)
+    return Merged(result, stored, sums)
 
 
 def load_result(path: str | os.PathLike[str]) -> ScoreResult:
@@ -166,24 +257,28 @@ def load_result(path: str | os.PathLike[str]) -> ScoreResult:
     (('a',), True, True)
     """
     with np.load(path, allow_pickle=False) as data:
-        if "format" not in data or str(data["format"]) != _FORMAT or int(data["version"]) != _VERSION:
-            raise ValueError(f"{os.fspath(path)} is not a saved score result of version {_VERSION}")
-        spec: TrackSpec = track_spec(int(data["track"]))
-        classes = tuple(int(c) for c in data["scored_classes"])
-        if classes != spec.scored_classes:
-            spec = spec.with_scored_classes(classes)
-        names = [str(name) for name in data["names"]]
-        if spec.is_segmentation:
-            return ScoreResult(
-                spec, names, confusion=data["confusion"], intersection=data["intersection"], union=data["union"]
-            )
-        counted = "intersection" in data
+        return _result_of(data, path)
+
+
+def _result_of(data: Any, path: str | os.PathLike[str]) -> ScoreResult:
+    if "format" not in data or str(data["format"]) != _FORMAT or int(data["version"]) != _VERSION:
+        raise ValueError(f"{os.fspath(path)} is not a saved score result of version {_VERSION}")
+    spec: TrackSpec = track_spec(int(data["track"]))
+    classes = tuple(int(c) for c in data["scored_classes"])
+    if classes != spec.scored_classes:
+        spec = spec.with_scored_classes(classes)
+    names = [str(name) for name in data["names"]]
+    if spec.is_segmentation:
         return ScoreResult(
-            spec,
-            names,
-            curves=data["curves"],
-            pixel_intersection=data["pixel_intersection"],
-            pixel_union=data["pixel_union"],
-            intersection=data["intersection"] if counted else None,
-            union=data["union"] if counted else None,
+            spec, names, confusion=data["confusion"], intersection=data["intersection"], union=data["union"]
         )
+    counted = "intersection" in data
+    return ScoreResult(
+        spec,
+        names,
+        curves=data["curves"],
+        pixel_intersection=data["pixel_intersection"],
+        pixel_union=data["pixel_union"],
+        intersection=data["intersection"] if counted else None,
+        union=data["union"] if counted else None,
+    )

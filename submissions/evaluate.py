@@ -9,10 +9,12 @@ the ground-truth store opened and closed in one place.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import os
 import shutil
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from submissions.storage import archive_kept_copy, archive_kept_release, archive
 
 # The core's errors, re-exported so callers catch them without importing the core themselves.
 SubmissionFormatError = evaluation.SubmissionFormatError
+logger = logging.getLogger(__name__)
 BOOTSTRAP_RESAMPLES = 1000
 
 
@@ -152,7 +155,7 @@ def submission_evaluate_shard(*, submission: Any, start: int, stop: int, result_
         ground_truth.close()
     with tempfile.TemporaryDirectory() as tmp:
         local = os.path.join(tmp, "shard.npz")
-        evaluation.save_result(result, local)
+        evaluation.save_result(result, local, first_index=start, resamples=BOOTSTRAP_RESAMPLES, seed=0)
         default_storage.delete(result_name)
         with open(local, "rb") as handle:
             return default_storage.save(result_name, File(handle, name=os.path.basename(result_name)))
@@ -163,6 +166,7 @@ def submission_evaluate_merged(*, submission: Any, result_names: list[str], stat
     one pass would give them (``ScoreResult.merge``), and keep the per-image statistics like
     :func:`submission_evaluate`. The merged images must be the ground truth's, each once.
     """
+    started = time.perf_counter()
     track = submission.phase.track
     ground_truth = _shard_ground_truth(submission.phase)
     try:
@@ -172,19 +176,31 @@ def submission_evaluate_merged(*, submission: Any, result_names: list[str], stat
     with tempfile.TemporaryDirectory() as tmp:
 
         def fetched(index: int, name: str) -> Any:
+            try:
+                return evaluation.load_shard(default_storage.path(name))  # local storage: read in place
+            except NotImplementedError:  # object storage: fetched into the temporary folder first
+                pass
             local = os.path.join(tmp, f"{index}.npz")
             with open(local, "wb") as out, default_storage.open(name, "rb") as source:
                 shutil.copyfileobj(source, out, 1 << 20)
-            return evaluation.load_result(local)
+            return evaluation.load_shard(local)
 
         # fetched and read a few at a time (copying and reading release the GIL), kept in shard order
         with ThreadPoolExecutor(max_workers=4) as pool:
             parts = list(pool.map(fetched, range(len(result_names)), result_names))
-    result = evaluation.merge_results(parts)
-    parts.clear()  # the shards' copies: not kept through the bootstrap
-    if list(result.names) != names:
+    fetched_at = time.perf_counter()
+    merged = evaluation.merge_shards(parts)  # the shards computed their parts of the interval: it only adds
+    parts.clear()
+    if list(merged.result.names) != names or merged.bootstrap.resamples != BOOTSTRAP_RESAMPLES:
         raise ValueError(f"the shards of submission {submission.pk} do not cover the ground truth's images once")
-    return _evaluation_of(result, track, stats_name, checksum)
+    merged_at = time.perf_counter()
+    done = _evaluation_of(merged.result, track, stats_name, checksum, stored=merged.stored, sums=merged.bootstrap)
+    logger.info(
+        "Merged %s shards of submission %s: fetched and read in %.2f s, merged in %.2f s, metrics, interval and "
+        "statistics file in %.2f s",
+        len(result_names), submission.pk, fetched_at - started, merged_at - fetched_at, time.perf_counter() - merged_at,
+    )  # fmt: skip
+    return done
 
 
 # The store this process opened for shards, kept (its index parsed once; its file is reopened on
@@ -227,26 +243,38 @@ def shard_archive_release() -> None:
     archive_kept_release()
 
 
-def _evaluation_of(result: Any, track: Any, stats_name: str, checksum: str) -> Evaluation:
-    """The stored form of a whole result: metrics, diagnosis, per-image statistics and the interval."""
-    metrics = dict(result.metrics())
-    diagnosis = metrics.pop("diagnosis", None)
-    aggregates, per_class, curve = split_metrics(metrics)
-    score = aggregates.get(track.key_metric)
-    if score is None:
-        raise KeyMetricUndefined(f"{track.key_metric} is undefined for this ground truth and prediction: {aggregates}")
-    with tempfile.TemporaryDirectory() as tmp:
+def _evaluation_of(
+    result: Any, track: Any, stats_name: str, checksum: str, *, stored: Any = None, sums: Any = None
+) -> Evaluation:
+    """The stored form of a whole result: metrics, diagnosis, per-image statistics and the interval.
+
+    ``stored`` and ``sums``: the statistics file's arrays and the bootstrap sums when the shards
+    made them (``evaluation.merge_shards``); otherwise they are computed here.
+    """
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(max_workers=1) as writer:
         local = os.path.join(tmp, "per_image.npz")
-        # The interval is computed on the statistics exactly as stored while the file is written
-        # (compressing and BLAS both release the GIL): the same figures as reading the file back.
-        arrays, stored = result.stored_per_image()
-        with ThreadPoolExecutor(max_workers=1) as writer:
-            written = writer.submit(result.save_per_image, local, arrays=arrays)
-            low, high = evaluation.bootstrap_interval(stored, track.number, resamples=BOOTSTRAP_RESAMPLES, seed=0)
-            written.result()
+        # The statistics file is written (compressing releases the GIL) while the metrics and the
+        # interval are computed, the interval on the statistics exactly as stored.
+        stats = None
+        if stored is None:
+            stored, stats = result.stored_per_image()
+        written = writer.submit(result.save_per_image, local, arrays=stored)
+        metrics = dict(result.metrics())
+        diagnosis = metrics.pop("diagnosis", None)
+        aggregates, per_class, curve = split_metrics(metrics)
+        score = aggregates.get(track.key_metric)
+        if score is None:
+            raise KeyMetricUndefined(
+                f"{track.key_metric} is undefined for this ground truth and prediction: {aggregates}"
+            )
+        if sums is None:
+            assert stats is not None  # made with the stored arrays above
+            sums = evaluation.bootstrap_sums(stats, track.number, resamples=BOOTSTRAP_RESAMPLES, seed=0)
+        low, high = sums.interval()
+        written.result()
         default_storage.delete(stats_name)
         with open(local, "rb") as handle:
-            stored = default_storage.save(stats_name, File(handle, name=os.path.basename(stats_name)))
+            stats_file = default_storage.save(stats_name, File(handle, name=os.path.basename(stats_name)))
     return Evaluation(
         score=score,
         metrics=aggregates,
@@ -255,7 +283,7 @@ def _evaluation_of(result: Any, track: Any, stats_name: str, checksum: str) -> E
         diagnosis=diagnosis,
         ci_low=finite(low),
         ci_high=finite(high),
-        per_image_stats=stored,
+        per_image_stats=stats_file,
         scorer_version=evaluation.SCORER_VERSION,
         ground_truth_checksum=checksum,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import os
 import subprocess
 import sys
@@ -255,18 +256,20 @@ def test_the_stored_statistics_are_what_the_file_gives_back(made: SyntheticSet, 
 
 
 def loop_bootstrap(stats: object, track: int, resamples: int, seed: int, confidence: float) -> tuple[float, float]:
-    """The slow reference: one resample at a time, the same random draws."""
-    rng = np.random.default_rng(seed)
+    """The slow reference: one resample at a time, each image weighted by its Poisson draw."""
     count = stats.image_count  # type: ignore[attr-defined]
+    weights = resample_weights(seed, 0, count, resamples)
     values = []
-    for _ in range(resamples):
-        drawn = rng.integers(0, count, size=count)
+    for w in weights:
+        if w.sum() == 0:
+            continue  # no image drawn: the resample is left out
         if track == 3:
-            values.append(stats.curves[drawn].mean(axis=0).max())  # type: ignore[attr-defined]
+            steps = np.rint(stats.curves * 65535) / 65535  # type: ignore[attr-defined]  # as stored
+            values.append((w[:, None] * steps).sum(axis=0).max() / w.sum())
             continue
         scored = list(TRACKS[track].scored_classes)
-        inter = stats.intersection[drawn][:, scored].sum(axis=0)  # type: ignore[attr-defined]
-        union = stats.union[drawn][:, scored].sum(axis=0)  # type: ignore[attr-defined]
+        inter = (w[:, None] * stats.intersection[:, scored]).sum(axis=0)  # type: ignore[attr-defined]
+        union = (w[:, None] * stats.union[:, scored]).sum(axis=0)  # type: ignore[attr-defined]
         values.append(np.mean([i / u for i, u in zip(inter, union, strict=True) if u > 0]))
     alpha = (1 - confidence) / 2
     low, high = np.quantile(values, [alpha, 1 - alpha])
@@ -280,11 +283,15 @@ def test_bootstrap_matches_the_loop_reference(made: SyntheticSet) -> None:
     assert fast == pytest.approx(slow, abs=1e-12)
 
 
-def test_bootstrap_batches_draw_the_same_stream() -> None:
-    together = resample_weights(np.random.default_rng(1), 6, 5)
-    rng = np.random.default_rng(1)
-    apart = np.vstack([resample_weights(rng, 2, 5) for _ in range(3)])
-    assert np.array_equal(together, apart)
+def test_bootstrap_weights_are_poisson_and_belong_to_their_image() -> None:
+    weights = resample_weights(7, 0, 3000, 1000)
+    assert weights.shape == (1000, 3000) and weights.min() == 0 and weights.max() <= 11
+    frequencies = [float((weights == k).mean()) for k in range(4)]
+    assert frequencies == pytest.approx([math.exp(-1) / math.factorial(k) for k in range(4)], abs=2e-3)
+    assert float(weights.mean()) == pytest.approx(1, abs=3e-3) and float(weights.var()) == pytest.approx(1, abs=5e-3)
+    # an image's weights are the same whatever range they are asked in (its block's own stream)
+    assert np.array_equal(resample_weights(7, 1000, 1500, 1000), weights[:, 1000:2500])
+    assert not np.array_equal(resample_weights(8, 0, 3000, 1000), weights)
 
 
 def test_a_shard_name_that_is_not_ground_truth(made: SyntheticSet) -> None:

@@ -9,17 +9,23 @@ import pytest
 
 from evaluation import (
     TRACKS,
+    PerImageStats,
     ScoreResult,
+    bootstrap_interval,
+    bootstrap_sums,
     check_archive,
     load_result,
+    load_shard,
     make_synthetic,
     merge_results,
+    merge_shards,
     open_ground_truth,
     pack_ground_truth,
     save_result,
     score_archive,
     shard_ranges,
 )
+from evaluation.bootstrap import BLOCK
 from evaluation.synth import SyntheticSet
 
 COUNT = 11
@@ -71,6 +77,59 @@ def test_saved_shards_merge_bit_identically_to_one_pass(made: SyntheticSet, tmp_
         assert (getattr(a, field) is None and getattr(b, field) is None) or np.array_equal(
             getattr(a, field), getattr(b, field)
         ), field
+
+
+def test_shards_carry_their_part_of_the_interval_and_of_the_statistics_file(made: SyntheticSet, tmp_path: Path) -> None:
+    # What the server's merge writes (the statistics file's arrays, the interval) is bit for bit
+    # what one pass computes, though the shards computed it apart.
+    truth = open_ground_truth(Path(made.gt_dir).parent / "store")
+    whole = score_archive(made.track, truth, made.pred_zip)
+    shards = []
+    for index, (start, stop) in enumerate(shard_ranges(len(truth.names), 4)):
+        part = score_archive(made.track, truth, made.pred_zip, names=truth.names[start:stop])
+        save_result(part, tmp_path / f"{index}.npz", first_index=start, resamples=300, seed=2)
+        shards.append(load_shard(tmp_path / f"{index}.npz"))
+    merged = merge_shards(shards)
+    assert merged.result.metrics() == whole.metrics()
+    arrays, stored = whole.stored_per_image()
+    assert sorted(merged.stored) == sorted(arrays)
+    for key, value in arrays.items():
+        assert merged.stored[key].dtype == value.dtype and np.array_equal(merged.stored[key], value), key
+    assert merged.bootstrap.images == len(truth.names)
+    assert merged.bootstrap.interval(0.9) == bootstrap_interval(
+        stored, made.track, resamples=300, seed=2, confidence=0.9
+    )
+
+
+def test_bootstrap_sums_of_ranges_across_blocks_add_up_to_the_whole_exactly() -> None:
+    rng = np.random.default_rng(4)
+    count = 2 * BLOCK + 500
+    inter = rng.integers(0, 50_000, size=(count, 201))
+    union = inter + rng.integers(0, 50_000, size=(count, 201))
+    curves = rng.integers(0, 65536, size=(count, 256)) / 65535
+    for track, make in (
+        (
+            1,
+            lambda a, b: PerImageStats(
+                1, tuple(f"{i:05}" for i in range(a, b)), intersection=inter[a:b], union=union[a:b]
+            ),
+        ),
+        (3, lambda a, b: PerImageStats(3, tuple(f"{i:05}" for i in range(a, b)), curves=curves[a:b])),
+    ):
+        whole = bootstrap_sums(make(0, count), track, resamples=50)
+        cuts = [0, 700, BLOCK, BLOCK + 1, 2 * BLOCK + 13, count]  # inside a block, on its edge, across two
+        parts = [
+            bootstrap_sums(make(a, b), track, first_index=a, resamples=50) for a, b in zip(cuts, cuts[1:], strict=False)
+        ]
+        added = sum(parts[1:], parts[0])
+        assert np.array_equal(added.first, whole.first) and np.array_equal(added.second, whole.second)
+        assert added.images == count and added.interval() == whole.interval()
+
+
+def test_merging_shards_without_their_bootstrap_part_is_refused(tmp_path: Path) -> None:
+    save_result(ScoreResult(3, ["a"], curves=np.full((1, 256), 0.5)), tmp_path / "old.npz")
+    with pytest.raises(ValueError, match="first_index"):
+        merge_shards([load_shard(tmp_path / "old.npz")])
 
 
 def test_a_result_with_its_own_scored_classes_and_no_counts_round_trips(tmp_path: Path) -> None:

@@ -2,12 +2,11 @@
 
 A tiny synthetic split is scored through the real task (``submissions.tasks.score_submission``);
 the reference below resamples images one resample at a time, in plain Python, from the statistics
-file the worker stored, with the same seeded generator (1,000 resamples, seed 0).
+file the worker stored, with the same Poisson weights (1,000 resamples, seed 0).
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -25,27 +24,27 @@ pytestmark = pytest.mark.django_db
 
 def _slow_reference(stats_path: str, track: int) -> tuple[float, float]:
     data = np.load(stats_path)
-    rng = np.random.default_rng(0)
     values = []
     if track == 3:
         curves = data["curves"].astype(np.float64) / 65535  # stored as uint16 steps of 1/65535
         n = len(curves)
-        for _ in range(1000):
-            drawn = rng.integers(0, n, size=n)
-            mean_curve = [sum(curves[i][t] for i in drawn) / n for t in range(256)]
-            values.append(max(mean_curve))
+        for w in evaluation.bootstrap.resample_weights(0, 0, n, 1000):
+            drawn = int(sum(w))
+            if drawn:  # no image drawn: the resample is left out
+                mean_curve = [sum(w[i] * curves[i][t] for i in range(n)) / drawn for t in range(256)]
+                values.append(max(mean_curve))
     else:
         scored = evaluation.TRACKS[track].scored_classes
         inter, union = data["intersection"].astype(np.int64), data["union"].astype(np.int64)
         n = len(inter)
-        for _ in range(1000):
-            drawn = rng.integers(0, n, size=n)
+        for w in evaluation.bootstrap.resample_weights(0, 0, n, 1000):
             ious = []
             for c in scored:
-                u = sum(int(union[i][c]) for i in drawn)
+                u = sum(int(w[i]) * int(union[i][c]) for i in range(n))
                 if u:
-                    ious.append(sum(int(inter[i][c]) for i in drawn) / u)
-            values.append(sum(ious) / len(ious) if ious else math.nan)
+                    ious.append(sum(int(w[i]) * int(inter[i][c]) for i in range(n)) / u)
+            if ious:
+                values.append(sum(ious) / len(ious))
     low, high = np.quantile(values, [0.025, 0.975])
     return float(low), float(high)
 
