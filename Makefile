@@ -44,6 +44,7 @@ demo: $(STAMP)
 # mypy loads the django-stubs plugin, which reads the settings: hence the demo environment.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(DEV_ENV) DATABASE_URL=sqlite:///:memory: $(VENV)/bin/mypy --strict evaluation
 	$(DEV_ENV) DATABASE_URL=sqlite:///:memory: $(VENV)/bin/mypy accounts audit challenges leaderboard lidserver organizer submissions verification
 	$(DEV_ENV) DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run

@@ -86,9 +86,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
     """Docker's health check (bin/healthcheck): "ok", or 503 naming what is unreachable (lidserver.health)."""
     failed = failed_services()
     if failed:
-        return HttpResponse(
-            f"unavailable: {' and '.join(failed)} unreachable\n", content_type="text/plain", status=503
-        )
+        return HttpResponse(f"unavailable: {' and '.join(failed)} unreachable\n", content_type="text/plain", status=503)
     return HttpResponse("ok", content_type="text/plain")
 
 

@@ -69,9 +69,7 @@ _DRF_CODES = {
 }
 
 
-SERVICE_UNAVAILABLE = (
-    "The server cannot reach its database just now; nothing was stored. Try again in a few minutes."
-)
+SERVICE_UNAVAILABLE = "The server cannot reach its database just now; nothing was stored. Try again in a few minutes."
 
 
 def database_unreachable(exc: BaseException) -> bool:
@@ -110,7 +108,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         set_rollback()
         return Response(
-            error_body("too_many_fields", "This request has too many form fields or files; send one archive and its fields."),
+            error_body(
+                "too_many_fields", "This request has too many form fields or files; send one archive and its fields."
+            ),
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, DjangoValidationError):
@@ -125,7 +125,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return None
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body(
-            "invalid", _validation_sentence(exc.detail), exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+            "invalid",
+            _validation_sentence(exc.detail),
+            exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail},
         )
         return response
     if isinstance(exc, exceptions.Throttled):

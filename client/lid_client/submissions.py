@@ -95,7 +95,9 @@ def follow(api: Api, submission: dict[str, Any], *, quiet: bool = False, poll: f
             status = submission.get("status")
             state = (status, shards_scored(submission))
             if state != last and not quiet:
-                place = f" (number {submission['queue_position']} in the queue)" if submission.get("queue_position") else ""
+                place = (
+                    f" (number {submission['queue_position']} in the queue)" if submission.get("queue_position") else ""
+                )
                 done = f" ({state[1]})" if status == "running" and state[1] else ""
                 print(f"  {time.monotonic() - started:5.0f} s  {status}{place}{done}", file=sys.stderr)
                 last = state

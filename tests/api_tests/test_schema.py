@@ -160,7 +160,20 @@ def test_every_error_answer_is_declared_with_the_error_shape(anonymous: Any) -> 
 @pytest.mark.django_db
 def test_the_upload_declares_every_refusal_the_contract_lists(anonymous: Any) -> None:
     op = _schema(anonymous)["paths"]["/api/challenges/{slug}/tracks/{number}/{split}/submissions/"]["post"]
-    assert sorted(op["responses"]) == ["201", "400", "401", "403", "404", "409", "411", "413", "415", "429", "503", "507"]
+    assert sorted(op["responses"]) == [
+        "201",
+        "400",
+        "401",
+        "403",
+        "404",
+        "409",
+        "411",
+        "413",
+        "415",
+        "429",
+        "503",
+        "507",
+    ]
 
 
 NAMES = {("TeamCreateRequest", "name"), ("SubmissionUploadRequest", "method_name")}

@@ -246,9 +246,15 @@ def test_one_submission_sharded_over_two_workers_that_share_no_folder_scores_as_
             (home / sub).mkdir(parents=True)
         workers.append(
             celery_worker_factory(
-                S3_BUCKET=BUCKET, S3_ENDPOINT_URL=s3_server, **KEYS, MEDIA_ROOT=str(home / "media"),
-                GROUND_TRUTH_ROOT=str(home / "ground_truth"), GROUND_TRUTH_CACHE=str(home / "cache"),
-                TMPDIR=str(home / "tmp"), SCORING_SHARD_MIN_IMAGES="2", SCORING_SHARD_IMAGES="2",
+                S3_BUCKET=BUCKET,
+                S3_ENDPOINT_URL=s3_server,
+                **KEYS,
+                MEDIA_ROOT=str(home / "media"),
+                GROUND_TRUTH_ROOT=str(home / "ground_truth"),
+                GROUND_TRUTH_CACHE=str(home / "cache"),
+                TMPDIR=str(home / "tmp"),
+                SCORING_SHARD_MIN_IMAGES="2",
+                SCORING_SHARD_IMAGES="2",
             )  # fmt: skip
         )
     response = post_archive(api, phase, pred)

@@ -49,7 +49,9 @@ def expected_score(up: Any, tmp_path: Path) -> float:
 
 def shard_runs(log: str) -> list[str]:
     """The pool processes that finished a shard task, from the worker's log lines."""
-    return re.findall(r"/(ForkPoolWorker-\d+)\] Task submissions\.tasks\.score_submission_shard\[[^]]+\] succeeded", log)
+    return re.findall(
+        r"/(ForkPoolWorker-\d+)\] Task submissions\.tasks\.score_submission_shard\[[^]]+\] succeeded", log
+    )
 
 
 def assert_scored_once(up: Any, sub_id: int, tmp_path: Path, settings: Any, worker: Any) -> Submission:

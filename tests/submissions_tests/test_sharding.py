@@ -95,13 +95,18 @@ def test_a_sharded_submission_stores_exactly_what_one_pass_stores(
     assert (one_pass.shards_total, one_pass.shards_done) == (0, 0)
     for field in ROW_FIELDS:
         assert getattr(sharded, field) == getattr(one_pass, field), field
-    with default_storage.open(one_pass.per_image_stats.name) as a, default_storage.open(sharded.per_image_stats.name) as b:
+    with (
+        default_storage.open(one_pass.per_image_stats.name) as a,
+        default_storage.open(sharded.per_image_stats.name) as b,
+    ):
         expected, got = np.load(a), np.load(b)
         assert sorted(expected.files) == sorted(got.files)
         assert all(np.array_equal(expected[k], got[k]) for k in expected.files)
     # Nothing of the shards is left: rows and partial results are removed once the submission is scored.
     assert ScoringShard.objects.count() == 0
-    assert not (Path(settings.MEDIA_ROOT) / "shards").exists() or not any((Path(settings.MEDIA_ROOT) / "shards").rglob("*.npz"))
+    assert not (Path(settings.MEDIA_ROOT) / "shards").exists() or not any(
+        (Path(settings.MEDIA_ROOT) / "shards").rglob("*.npz")
+    )
 
 
 def test_a_format_error_in_one_shard_rejects_once_with_its_message_and_frees_the_slot(
@@ -127,7 +132,12 @@ def test_a_format_error_in_one_shard_rejects_once_with_its_message_and_frees_the
     )  # fmt: skip
     assert run(score_submission, submission_id=sub.pk) == Status.RUNNING
     sub.refresh_from_db()
-    assert (sub.status, sub.error_code, sub.attempts, sub.shards_total) == (Status.REJECTED, "labels_out_of_range", 1, 3)
+    assert (sub.status, sub.error_code, sub.attempts, sub.shards_total) == (
+        Status.REJECTED,
+        "labels_out_of_range",
+        1,
+        3,
+    )
     assert "'d.png'" in sub.error_message and "201" in sub.error_message
     assert sub.finished_at is not None and sub.score is None
     assert team_quota(team=team, phase=phase).used == 0
@@ -229,7 +239,9 @@ def test_a_shard_whose_message_died_with_its_worker_is_sent_again_once_later_one
     # The killed worker had received shard 1's message but not claimed it; a live worker then took
     # shard 2 (sent after it, so behind it in the queue) and is scoring it.
     now = timezone.now()
-    ScoringShard.objects.filter(pk=third).update(status="running", attempts=1, started_at=now, lease_expires_at=now + settings.SCORING_LEASE)
+    ScoringShard.objects.filter(pk=third).update(
+        status="running", attempts=1, started_at=now, lease_expires_at=now + settings.SCORING_LEASE
+    )
     assert run(submissions_requeue_stuck, now=now) == {"requeued": 0, "failed": 0}  # shard 1 may still be on its way
     later = now + settings.SCORING_LEASE + dt.timedelta(seconds=1)
     ScoringShard.objects.filter(pk=third).update(lease_expires_at=later + settings.SCORING_LEASE)  # renewed

@@ -188,7 +188,11 @@ class Worker:
 
     def start(self, *, wait: bool = True) -> Worker:
         # bin/worker is docker-compose's worker command; the pool size comes from WORKER_CONCURRENCY.
-        command = [*self.prefix, str(ROOT / "bin" / "worker"), f"--hostname=lidtest{os.getpid()}-{time.monotonic_ns()}@%h"]
+        command = [
+            *self.prefix,
+            str(ROOT / "bin" / "worker"),
+            f"--hostname=lidtest{os.getpid()}-{time.monotonic_ns()}@%h",
+        ]
         handle = self.log.open("ab")
         self.proc = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT)
         if wait:

@@ -26,7 +26,11 @@ class Command(BaseCommand):
             if len(slugs) != 1:
                 raise CommandError(
                     "Say which challenge with --challenge SLUG: "
-                    + (f"there are several ({', '.join(slugs)}...)." if slugs else "none is loaded yet (manage.py load_challenge).")
+                    + (
+                        f"there are several ({', '.join(slugs)}...)."
+                        if slugs
+                        else "none is loaded yet (manage.py load_challenge)."
+                    )
                 )
             options["challenge"] = slugs[0]
         phase = (
