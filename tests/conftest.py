@@ -13,6 +13,8 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 
 def _tier_rank(item: pytest.Item) -> int:
+    if item.get_closest_marker("longest"):
+        return -1
     if item.get_closest_marker("slow") or item.get_closest_marker("integration"):
         db = item.get_closest_marker("django_db")
         commits = "transactional_db" in getattr(item, "fixturenames", ()) or (
@@ -25,8 +27,9 @@ def _tier_rank(item: pytest.Item) -> int:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long tests first: the slow and integration tiers (those that start real processes before
-    those in a transaction), then the browser tier, then the rest.
+    """The long tests first: those marked ``longest`` (they wait for a lease to expire), the slow and
+    integration tiers (those that start real processes before those in a transaction), then the
+    browser tier, then the rest.
 
     `make test` runs every tier in one pytest-xdist run (``--dist loadgroup``), which hands tests out
     in this order: the long ones (which mostly wait on their subprocesses) start at once, and the

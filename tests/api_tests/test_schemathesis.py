@@ -61,6 +61,7 @@ def _start_web(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes],
 
 @pytest.mark.slow
 @pytest.mark.integration
+@pytest.mark.longest
 @pytest.mark.timeout(RUN_TIMEOUT + 120)
 @pytest.mark.django_db(transaction=True)
 def test_the_api_matches_its_schema(settings: Any, tmp_path: Path, private_broker: Any) -> None:

@@ -22,7 +22,7 @@ from tests.client_tests.test_manifest import hand_made_manifest
 
 # pip builds ./client in the folder itself (client/build/): one at a time with test_packaging.py and the
 # docker context test, which walks that folder (the xdist group "client_build").
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("client_build")]
+pytestmark = [pytest.mark.slow, pytest.mark.longest, pytest.mark.xdist_group("client_build")]
 
 
 def venv_python_version() -> list[str]:

@@ -116,6 +116,7 @@ def test_production_settings_rescue_a_killed_worker_within_90_seconds(settings):
     assert lease + reaper + RESCORE_ALLOWANCE == 90
 
 
+@pytest.mark.longest
 @pytest.mark.parametrize("what", ["pool_process", "whole_worker"])
 def test_sigkill_while_scoring_then_the_expired_lease_gets_it_scored_within_90_seconds(
     up, start_worker, start_beat, settings, tmp_path, what

@@ -19,7 +19,7 @@ import pytest
 
 from tests.support import harness
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.longest]
 
 
 def row(cluster: harness.PrivatePostgres, submission_id: int) -> tuple | None:

@@ -86,7 +86,12 @@ def test_one_submission_is_scored_in_shards_by_both_pool_processes(up, start_wor
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("what", "lease"), [("pool_process", "short"), ("whole_worker", "short"), ("pool_process", "production")]
+    ("what", "lease"),
+    [
+        ("pool_process", "short"),
+        ("whole_worker", "short"),
+        pytest.param("pool_process", "production", marks=pytest.mark.longest),
+    ],
 )
 def test_sigkill_in_the_middle_of_a_shard_is_rescued_by_beat_and_scored_once(
     up, start_worker, start_beat, settings, tmp_path, what, lease
