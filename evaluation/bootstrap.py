@@ -128,26 +128,25 @@ class BootstrapSums:
         low, high = np.quantile(values, [alpha, 1.0 - alpha])
         return float(low), float(high)
 
-    def arrays(self, prefix: str = "bootstrap_") -> dict[str, npt.NDArray[np.float64] | np.int64]:
+    def arrays(self) -> dict[str, npt.NDArray[np.float64] | np.int64]:
         """The sums as named arrays (to save in an ``.npz``; :meth:`from_arrays` reads them)."""
         return {
-            f"{prefix}track": np.int64(self.track),
-            f"{prefix}seed": np.int64(self.seed),
-            f"{prefix}images": np.int64(self.images),
-            f"{prefix}first": self.first,
-            f"{prefix}second": self.second,
+            "bootstrap_track": np.int64(self.track),
+            "bootstrap_seed": np.int64(self.seed),
+            "bootstrap_images": np.int64(self.images),
+            "bootstrap_first": self.first,
+            "bootstrap_second": self.second,
         }
 
     @classmethod
-    def from_arrays(cls, data: Mapping[str, Any], prefix: str = "bootstrap_") -> BootstrapSums:
+    def from_arrays(cls, data: Mapping[str, Any]) -> BootstrapSums:
         """The sums :meth:`arrays` wrote (``data``: an opened ``.npz`` or a dict)."""
-        get = data.__getitem__
         return cls(
-            int(get(f"{prefix}track")),
-            int(get(f"{prefix}seed")),
-            int(get(f"{prefix}images")),
-            np.asarray(get(f"{prefix}first"), np.float64),
-            np.asarray(get(f"{prefix}second"), np.float64),
+            int(data["bootstrap_track"]),
+            int(data["bootstrap_seed"]),
+            int(data["bootstrap_images"]),
+            np.asarray(data["bootstrap_first"], np.float64),
+            np.asarray(data["bootstrap_second"], np.float64),
         )
 
 

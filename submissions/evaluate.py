@@ -12,7 +12,6 @@ import dataclasses
 import logging
 import math
 import os
-import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,7 @@ from django.core.files.storage import default_storage
 
 import evaluation
 from challenges.ground_truth_remote import GroundTruthNotPublished, ground_truth_cached, remote_enabled
-from submissions.storage import archive_kept_copy, archive_kept_release, archive_local_copy
+from submissions.storage import archive_kept_copy, archive_kept_release, archive_local_copy, stored_file_local
 
 # The core's errors, re-exported so callers catch them without importing the core themselves.
 SubmissionFormatError = evaluation.SubmissionFormatError
@@ -173,28 +172,23 @@ def submission_evaluate_merged(*, submission: Any, result_names: list[str], stat
         names, checksum = list(ground_truth.names), getattr(ground_truth, "checksum", "") or ""
     finally:
         ground_truth.close()
-    with tempfile.TemporaryDirectory() as tmp:
 
-        def fetched(index: int, name: str) -> Any:
-            try:
-                return evaluation.load_shard(default_storage.path(name))  # local storage: read in place
-            except NotImplementedError:  # object storage: fetched into the temporary folder first
-                pass
-            local = os.path.join(tmp, f"{index}.npz")
-            with open(local, "wb") as out, default_storage.open(name, "rb") as source:
-                shutil.copyfileobj(source, out, 1 << 20)
-            return evaluation.load_shard(local)
+    def fetched(name: str) -> Any:
+        with stored_file_local(name) as path:  # read in place from a local folder, else fetched
+            return evaluation.load_shard(path)
 
-        # fetched and read a few at a time (copying and reading release the GIL), kept in shard order
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            parts = list(pool.map(fetched, range(len(result_names)), result_names))
+    # fetched and read a few at a time (copying and reading release the GIL), kept in shard order
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parts = list(pool.map(fetched, result_names))
     fetched_at = time.perf_counter()
     merged = evaluation.merge_shards(parts)  # the shards computed their parts of the interval: it only adds
     parts.clear()
-    if list(merged.result.names) != names or merged.bootstrap.resamples != BOOTSTRAP_RESAMPLES:
+    if list(merged.result.names) != names:
         raise ValueError(f"the shards of submission {submission.pk} do not cover the ground truth's images once")
+    if (merged.bootstrap.resamples, merged.bootstrap.seed) != (BOOTSTRAP_RESAMPLES, 0):
+        raise ValueError(f"the shards of submission {submission.pk} were saved with another bootstrap")
     merged_at = time.perf_counter()
-    done = _evaluation_of(merged.result, track, stats_name, checksum, stored=merged.stored, sums=merged.bootstrap)
+    done = _evaluation_of(merged.result, track, stats_name, checksum, merged=merged)
     logger.info(
         "Merged %s shards of submission %s: fetched and read in %.2f s, merged in %.2f s, metrics, interval and "
         "statistics file in %.2f s",
@@ -243,21 +237,21 @@ def shard_archive_release() -> None:
     archive_kept_release()
 
 
-def _evaluation_of(
-    result: Any, track: Any, stats_name: str, checksum: str, *, stored: Any = None, sums: Any = None
-) -> Evaluation:
+def _evaluation_of(result: Any, track: Any, stats_name: str, checksum: str, *, merged: Any = None) -> Evaluation:
     """The stored form of a whole result: metrics, diagnosis, per-image statistics and the interval.
 
-    ``stored`` and ``sums``: the statistics file's arrays and the bootstrap sums when the shards
-    made them (``evaluation.merge_shards``); otherwise they are computed here.
+    ``merged``: the shards' ``evaluation.merge_shards``, whose statistics file's arrays and
+    bootstrap sums are used as they are; otherwise both are computed here.
     """
+    if merged is None:
+        stored, stats = result.stored_per_image()
+        sums = None
+    else:
+        stored, stats, sums = merged.stored, None, merged.bootstrap
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(max_workers=1) as writer:
         local = os.path.join(tmp, "per_image.npz")
         # The statistics file is written (compressing releases the GIL) while the metrics and the
         # interval are computed, the interval on the statistics exactly as stored.
-        stats = None
-        if stored is None:
-            stored, stats = result.stored_per_image()
         written = writer.submit(result.save_per_image, local, arrays=stored)
         metrics = dict(result.metrics())
         diagnosis = metrics.pop("diagnosis", None)
@@ -268,7 +262,6 @@ def _evaluation_of(
                 f"{track.key_metric} is undefined for this ground truth and prediction: {aggregates}"
             )
         if sums is None:
-            assert stats is not None  # made with the stored arrays above
             sums = evaluation.bootstrap_sums(stats, track.number, resamples=BOOTSTRAP_RESAMPLES, seed=0)
         low, high = sums.interval()
         written.result()

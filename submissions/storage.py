@@ -3,11 +3,13 @@
 An upload is never read whole into memory: Django streams anything over 2 MiB to a temporary
 file, and smaller uploads are copied to one here, in chunks, while the SHA-256 is computed.
 Archives are kept in the default storage (MEDIA_ROOT, or a private S3 bucket: see
-``lidserver.object_storage``); nothing reads a stored file's ``.path``: a worker streams the archive
-to a local temporary file (:func:`archive_local_copy`) and removes it afterwards. The one
-exception is :func:`archive_kept_copy` (the copy the pool processes of a machine share for the
+``lidserver.object_storage``); nothing else reads a stored file's ``.path``: a worker streams the
+archive to a local temporary file (:func:`archive_local_copy`) and removes it afterwards. The
+exceptions are :func:`archive_kept_copy` (the copy the pool processes of a machine share for the
 shards of a large submission), which hard-links the stored file when the storage is a local folder
-on the same filesystem instead of copying 700 MB, and streams it otherwise.
+on the same filesystem instead of copying 700 MB, and streams it otherwise, and
+:func:`stored_file_local` (the shards' partial results the merge reads), which reads a local
+folder's file in place and fetches it from object storage.
 """
 
 from __future__ import annotations
@@ -119,6 +121,29 @@ def archive_local_copy(field: FieldFile) -> Iterator[str]:
     try:
         with os.fdopen(fd, "wb") as out:
             _download(field, out)
+        yield local
+    finally:
+        os.unlink(local)
+
+
+@contextmanager
+def stored_file_local(name: str) -> Iterator[str]:
+    """A file of the default storage as a local path to read: the file itself when the storage is a
+    local folder, otherwise a temporary copy (in FILE_UPLOAD_TEMP_DIR) removed on leaving."""
+    try:
+        path = default_storage.path(name)
+    except NotImplementedError:  # object storage
+        path = None
+    if path is not None:
+        yield path
+        return
+    fd, local = tempfile.mkstemp(
+        suffix=os.path.splitext(name)[1], prefix="lid-stored-", dir=settings.FILE_UPLOAD_TEMP_DIR
+    )
+    try:
+        with os.fdopen(fd, "wb") as out, default_storage.open(name, "rb") as source:
+            while chunk := source.read(CHUNK):
+                out.write(chunk)
         yield local
     finally:
         os.unlink(local)

@@ -30,7 +30,7 @@ from evaluation.synth import make_synthetic
 from lidserver.object_storage import GROUND_TRUTH_STORAGE, S3_BACKEND, s3_options
 from submissions import evaluate
 from submissions.models import Submission
-from tests.integration.test_scoring_worker import FINAL, cli_metrics, post_archive, wait_for
+from tests.integration.test_scoring_worker import cli_metrics, post_archive, wait_finished, wait_for
 from tests.support import harness
 from tests.support.factories import PhaseFactory, TeamFactory, UserFactory
 
@@ -162,12 +162,7 @@ def test_upload_to_score_through_s3_with_two_workers_that_share_no_folder(
         response = post_archive(api, phase, variant)
         assert response.status_code == 201, response.json()
         sub_id = response.json()["id"]
-
-        def finished() -> Any:
-            body = api.get(f"/api/submissions/{sub_id}/").json()
-            return body if body["status"] in FINAL else None
-
-        body = wait_for(finished, 120, f"submission {sub_id} to be scored", worker)
+        body = wait_finished(api, sub_id, worker)
         assert body["status"] == "scored", (body, worker.log())
         assert f"Submission {sub_id} scored" in worker.log() or wait_for(
             lambda: f"Submission {sub_id} scored" in worker.log(), 10, "the e-mail", worker
@@ -260,12 +255,7 @@ def test_one_submission_sharded_over_two_workers_that_share_no_folder_scores_as_
     response = post_archive(api, phase, pred)
     assert response.status_code == 201, response.json()
     sub_id = response.json()["id"]
-
-    def finished() -> Any:
-        body = api.get(f"/api/submissions/{sub_id}/").json()
-        return body if body["status"] in FINAL else None
-
-    body = wait_for(finished, 120, f"submission {sub_id} to be scored", workers[0])
+    body = wait_finished(api, sub_id, workers[0])
     assert body["status"] == "scored", (body, workers[0].log(), workers[1].log())
     assert body["progress"] == {"shards_done": 3, "shards_total": 3}
     assert body["score"] == expected["peak_iou"]

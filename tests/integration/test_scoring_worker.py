@@ -91,6 +91,16 @@ def wait_for(predicate: Any, timeout: float, what: str, worker: Any = None) -> A
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (tasks sent to {broker})\n{log}")
 
 
+def wait_finished(api: APIClient, sub_id: int, worker: Any, timeout: float = 120) -> dict[str, Any]:
+    """The submission's API body once it is scored, rejected or failed."""
+
+    def finished() -> Any:
+        body = api.get(f"/api/submissions/{sub_id}/").json()
+        return body if body["status"] in FINAL else None
+
+    return wait_for(finished, timeout, f"submission {sub_id} to be scored", worker)
+
+
 def cli_metrics(track: int, store: Path, pred: Path) -> dict[str, Any]:
     command = [sys.executable, "-m", "evaluation", "score", "--track", str(track), "--gt", str(store),
                "--pred", str(pred), "--json"]  # fmt: skip
@@ -109,12 +119,7 @@ def test_upload_is_scored_by_a_worker_like_the_command_line(
     # Committed, sent to the broker and marked queued before the answer was built (the worker may
     # even have claimed it already).
     assert response.json()["status"] in ("queued", "running", "scored")
-
-    def finished() -> Any:
-        body = api.get(f"/api/submissions/{sub_id}/").json()
-        return body if body["status"] in FINAL else None
-
-    body = wait_for(finished, 120, f"submission {sub_id} to be scored", celery_worker_process)
+    body = wait_finished(api, sub_id, celery_worker_process)
     assert body["status"] == "scored", body
     expected = cli_metrics(track, store, pred)
     key = "mean_iou" if track in (1, 2) else "peak_iou"

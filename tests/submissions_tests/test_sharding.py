@@ -164,6 +164,14 @@ def test_an_archive_missing_an_image_is_rejected_once_by_the_first_shard_that_ch
     assert ScoringShard.objects.count() == 0
 
 
+@pytest.fixture
+def sent(monkeypatch: Any) -> list[list[int]]:
+    """The shard ids of each group the scoring would have sent (no broker is reached here)."""
+    groups: list[list[int]] = []
+    monkeypatch.setattr("submissions.scoring.enqueue_shards", lambda *, shard_ids: groups.append(shard_ids))
+    return groups
+
+
 def planned(phase: Any, team: Any, user: Any, pred: bytes, settings: Any, run: Any) -> Submission:
     """A submission split into shards whose messages went nowhere (the broker is not reached here)."""
     shards_on(settings)
@@ -174,10 +182,8 @@ def planned(phase: Any, team: Any, user: Any, pred: bytes, settings: Any, run: A
 
 
 def test_a_shard_that_finds_its_submission_finished_or_taken_over_does_nothing(
-    tmp_path: Path, settings: Any, run: Any, monkeypatch: Any
+    tmp_path: Path, settings: Any, run: Any, sent: list[list[int]]
 ) -> None:
-    sent: list[list[int]] = []
-    monkeypatch.setattr("submissions.scoring.enqueue_shards", lambda *, shard_ids: sent.append(shard_ids))
     phase, team, user, pred = world(3, tmp_path)
     sub = planned(phase, team, user, pred, settings, run)
     assert (sub.status, sub.shards_total, sub.shards_done, sub.lease_expires_at) == (Status.RUNNING, 3, 0, None)
@@ -198,10 +204,8 @@ def test_a_shard_that_finds_its_submission_finished_or_taken_over_does_nothing(
 
 
 def test_the_reaper_sends_an_expired_shard_again_and_gives_up_on_it_after_the_last_try(
-    tmp_path: Path, settings: Any, run: Any, monkeypatch: Any
+    tmp_path: Path, settings: Any, run: Any, monkeypatch: Any, sent: list[list[int]]
 ) -> None:
-    sent: list[list[int]] = []
-    monkeypatch.setattr("submissions.scoring.enqueue_shards", lambda *, shard_ids: sent.append(shard_ids))
     requeued: list[int] = []
     monkeypatch.setattr("submissions.scoring.enqueue_scoring", lambda *, submission_id: requeued.append(submission_id))
     phase, team, user, pred = world(3, tmp_path)
@@ -229,10 +233,8 @@ def test_the_reaper_sends_an_expired_shard_again_and_gives_up_on_it_after_the_la
 
 
 def test_a_shard_whose_message_died_with_its_worker_is_sent_again_once_later_ones_were_taken(
-    tmp_path: Path, settings: Any, run: Any, monkeypatch: Any
+    tmp_path: Path, settings: Any, run: Any, sent: list[list[int]]
 ) -> None:
-    sent: list[list[int]] = []
-    monkeypatch.setattr("submissions.scoring.enqueue_shards", lambda *, shard_ids: sent.append(shard_ids))
     phase, team, user, pred = world(3, tmp_path)
     sub = planned(phase, team, user, pred, settings, run)
     first, second, third = sent[0]
